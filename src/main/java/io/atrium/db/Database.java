@@ -1,0 +1,172 @@
+package io.atrium.db;
+
+import static java.util.Objects.requireNonNull;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.atrium.config.AtriumConfig;
+import io.atrium.config.ConfigException;
+import io.atrium.tenancy.TenantId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The metadata store. There are exactly two ways in, and neither leaks a connection:
+ *
+ * <ul>
+ *   <li>{@link #inTenant} for data-plane (tenant-owned) tables: one transaction, and on PostgreSQL
+ *       the transaction-local setting {@code atrium.tenant_id} that the row-level-security policies
+ *       read, so even a query that forgets its {@code tenant_id = :tenant} predicate sees only this
+ *       tenant's rows;
+ *   <li>{@link #platform} for control-plane tables (tenants, principals, tokens, audit). On
+ *       PostgreSQL the RLS setting is left empty there, so tenant-owned rows are invisible.
+ * </ul>
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+  /** Work inside one transaction. */
+  @FunctionalInterface
+  public interface Tx<R> {
+    R apply(Handle handle);
+  }
+
+  private final HikariDataSource dataSource;
+  private final Jdbi jdbi;
+  private final Dialect dialect;
+
+  private Database(HikariDataSource dataSource, Dialect dialect) {
+    this.dataSource = dataSource;
+    this.jdbi = Jdbi.create(dataSource);
+    this.dialect = dialect;
+  }
+
+  /** Opens the pool, applies pending migrations and checks that the role cannot bypass RLS. */
+  public static Database open(AtriumConfig config) {
+    Dialect dialect = config.isPostgres() ? Dialect.POSTGRES : Dialect.H2;
+    migrate(config, dialect);
+    HikariConfig hc = new HikariConfig();
+    hc.setJdbcUrl(config.databaseUrl());
+    hc.setUsername(config.databaseUser());
+    hc.setPassword(config.databasePassword());
+    hc.setMaximumPoolSize(config.databasePoolSize());
+    hc.setMinimumIdle(Math.min(2, config.databasePoolSize()));
+    hc.setPoolName("atrium-db");
+    hc.setAutoCommit(true);
+    hc.setConnectionTimeout(10_000);
+    Database db = new Database(new HikariDataSource(hc), dialect);
+    if (dialect == Dialect.POSTGRES) {
+      db.refuseRlsBypass(config.databaseUser());
+    }
+    return db;
+  }
+
+  private static void migrate(AtriumConfig config, Dialect dialect) {
+    List<String> locations = new ArrayList<>(List.of("classpath:db/migration/common"));
+    if (dialect == Dialect.POSTGRES) {
+      locations.add("classpath:db/migration/postgresql");
+    }
+    String user = config.migrationUser().orElse(config.databaseUser());
+    String password = config.migrationUser().isPresent() ? config.migrationPassword().orElse("") : config.databasePassword();
+    Flyway.configure()
+        .dataSource(config.databaseUrl(), user, password)
+        .locations(locations.toArray(String[]::new))
+        .placeholders(Map.of("app_role", config.databaseUser()))
+        .load()
+        .migrate();
+  }
+
+  private void refuseRlsBypass(String user) {
+    Boolean bypass =
+        jdbi.withHandle(
+            h -> h.createQuery("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+                .mapTo(Boolean.class)
+                .one());
+    if (Boolean.TRUE.equals(bypass)) {
+      close();
+      throw new ConfigException(
+          "Database role '" + user + "' is a superuser or has BYPASSRLS, so row-level security would not "
+              + "protect tenants. Connect as an ordinary role (see docs/OPERATIONS.md) and run migrations with "
+              + "--db-migration-user.");
+    }
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /** Runs {@code work} in one transaction scoped to {@code tenant}. */
+  public <R> R inTenant(TenantId tenant, Tx<R> work) {
+    requireNonNull(tenant, "tenant");
+    return jdbi.inTransaction(
+        TransactionIsolationLevel.READ_COMMITTED,
+        h -> {
+          if (dialect == Dialect.POSTGRES) {
+            h.createQuery("SELECT set_config('atrium.tenant_id', :t, true)")
+                .bind("t", Long.toString(tenant.value()))
+                .mapTo(String.class)
+                .one();
+          }
+          return work.apply(h);
+        });
+  }
+
+  /**
+   * Creates a tenant's control-plane row and its first tenant-owned rows in one transaction, so a
+   * tenant never exists half-made: {@code create} runs unscoped and returns the new id, then
+   * {@code init} runs scoped to it.
+   */
+  public <R> R createTenant(java.util.function.Function<Handle, R> create, java.util.function.Function<R, TenantId> idOf,
+      java.util.function.BiConsumer<Handle, TenantId> init) {
+    return jdbi.inTransaction(
+        TransactionIsolationLevel.READ_COMMITTED,
+        h -> {
+          R created = create.apply(h);
+          TenantId id = idOf.apply(created);
+          if (dialect == Dialect.POSTGRES) {
+            h.createQuery("SELECT set_config('atrium.tenant_id', :t, true)")
+                .bind("t", Long.toString(id.value()))
+                .mapTo(String.class)
+                .one();
+          }
+          init.accept(h, id);
+          return created;
+        });
+  }
+
+  /** Runs {@code work} in one transaction on the control-plane tables. */
+  public <R> R platform(Tx<R> work) {
+    return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work::apply);
+  }
+
+  /** True when the database answers; used by {@code GET /ready}. */
+  public boolean ready() {
+    try {
+      return jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM tenants").mapTo(Long.class).one()) >= 0;
+    } catch (RuntimeException e) {
+      log.warn("event=readiness_check_failed error={}", e.toString());
+      return false;
+    }
+  }
+
+  /** Pool figures for metrics: active, idle, total, waiting threads. */
+  public int[] poolStats() {
+    var mx = dataSource.getHikariPoolMXBean();
+    if (mx == null) {
+      return new int[] {0, 0, 0, 0};
+    }
+    return new int[] {mx.getActiveConnections(), mx.getIdleConnections(), mx.getTotalConnections(), mx.getThreadsAwaitingConnection()};
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+}

@@ -1,0 +1,29 @@
+package io.atrium.http;
+
+import io.atrium.db.Database;
+import io.javalin.http.HandlerType;
+import java.util.List;
+import java.util.Map;
+
+/** Liveness and readiness: {@code /health} answers while the process runs, {@code /ready} once the database does. */
+public final class HealthRoutes {
+  private final Database db;
+
+  public HealthRoutes(Database db) {
+    this.db = db;
+  }
+
+  public List<Route> routes() {
+    return List.of(
+        Route.read(HandlerType.GET, "/health", Route.Scope.PUBLIC, ctx -> ctx.json(Map.of("status", "ok"))),
+        Route.read(
+            HandlerType.GET,
+            "/ready",
+            Route.Scope.PUBLIC,
+            ctx -> {
+              // Migrations run before the server starts listening, so a reachable database is a migrated one.
+              boolean ok = db.ready();
+              ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "database unavailable"));
+            }));
+  }
+}

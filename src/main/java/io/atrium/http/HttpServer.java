@@ -1,0 +1,273 @@
+package io.atrium.http;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.atrium.audit.AuditEvent;
+import io.atrium.audit.AuditLog;
+import io.atrium.common.ErrorCode;
+import io.atrium.common.MlflowError;
+import io.atrium.config.AtriumConfig;
+import io.atrium.identity.Authenticator;
+import io.atrium.tenancy.TenantAccess;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP edge. Every request passes the same steps, in this order, before a handler sees it:
+ * request id → authentication → tenant → (handler: authorization and work) → audit. Errors of any
+ * kind leave as MLflow's {@code {"error_code", "message"}} JSON; stack traces stay in the log.
+ */
+public final class HttpServer {
+  private static final Logger log = LoggerFactory.getLogger("atrium.http");
+  private static final Pattern REQUEST_ID = Pattern.compile("^[A-Za-z0-9._-]{1,64}$");
+  private static final String TENANT_PARAM = "tenant";
+  static final String ROUTE_ATTRIBUTE = "atrium.route";
+  public static final String WORKSPACE_HEADER = "X-MLFLOW-WORKSPACE";
+
+  private final AtriumConfig config;
+  private final Authenticator authenticator;
+  private final TenantAccess tenantAccess;
+  private final AuditLog audit;
+  private final List<Route> routes;
+  private Javalin app;
+
+  public HttpServer(
+      AtriumConfig config, Authenticator authenticator, TenantAccess tenantAccess, AuditLog audit, List<Route> routes) {
+    this.config = requireNonNull(config);
+    this.authenticator = requireNonNull(authenticator);
+    this.tenantAccess = requireNonNull(tenantAccess);
+    this.audit = requireNonNull(audit);
+    this.routes = List.copyOf(routes);
+  }
+
+  /** Every path a route is served at: MLflow routes also under /ajax-api/ and under /t/{tenant}/. */
+  public static List<String> servedPaths(Route r) {
+    List<String> paths = new ArrayList<>(List.of(r.path()));
+    if (r.scope() == Route.Scope.TENANT) {
+      if (r.path().startsWith("/api/")) {
+        paths.add("/ajax-api/" + r.path().substring("/api/".length()));
+      }
+      for (String p : List.copyOf(paths)) {
+        paths.add("/t/{" + TENANT_PARAM + "}" + p);
+      }
+    }
+    return paths;
+  }
+
+  public List<Route> routes() {
+    return routes;
+  }
+
+  public HttpServer start() {
+    app =
+        Javalin.create(
+            cfg -> {
+              cfg.concurrency.useVirtualThreads = true;
+              cfg.http.maxRequestSize = config.maxBodyBytes();
+              cfg.http.prefer405over404 = false;
+              cfg.startup.showJavalinBanner = false;
+              cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
+              cfg.requestLogger.http(this::logRequest);
+              for (Route r : routes) {
+                Handler h = edge(r);
+                for (String p : servedPaths(r)) {
+                  cfg.routes.addHttpHandler(r.method(), p, h);
+                }
+              }
+              cfg.routes.exception(MlflowError.class, (e, ctx) -> respond(ctx, e));
+              cfg.routes.exception(Json.UnsupportedMediaType.class,
+                  (e, ctx) -> respond(ctx, 415, ErrorCode.BAD_REQUEST, e.getMessage()));
+              cfg.routes.exception(HttpResponseException.class, this::javalinError);
+              cfg.routes.exception(Exception.class, this::unexpected);
+            });
+    app.start(config.host(), config.port());
+    return this;
+  }
+
+  public int port() {
+    return app.port();
+  }
+
+  public void stop() {
+    if (app != null) {
+      app.stop();
+    }
+  }
+
+  private Handler edge(Route route) {
+    return ctx -> {
+      String requestId = requestId(ctx);
+      ctx.attribute(ROUTE_ATTRIBUTE, route);
+      ctx.header("X-Request-Id", requestId);
+      if (ctx.contentLength() > config.maxBodyBytes()) {
+        throw new MlflowError(ErrorCode.BAD_REQUEST, "Request body exceeds " + config.maxBodyBytes() + " bytes");
+      }
+      if (route.scope() == Route.Scope.PUBLIC) {
+        route.handler().handle(ctx);
+        return;
+      }
+      var auth = authenticator.authenticate(Collections.list(ctx.req().getHeaders("Authorization")));
+      if (auth.isEmpty()) {
+        recordDenial(ctx, route, "anonymous", Optional.empty(), AuditEvent.Outcome.UNAUTHENTICATED, requestId);
+        ctx.header("WWW-Authenticate", "Bearer realm=\"atrium\"");
+        throw MlflowError.unauthenticated();
+      }
+      var principal = auth.get().principal();
+      RequestContext rc;
+      if (route.scope() == Route.Scope.TENANT) {
+        Optional<String> named =
+            Optional.ofNullable(ctx.pathParamMap().get(TENANT_PARAM))
+                .or(() -> Optional.ofNullable(ctx.header(WORKSPACE_HEADER)).filter(s -> !s.isBlank()).map(String::trim));
+        TenantAccess.Access access;
+        try {
+          access = tenantAccess.resolve(principal, auth.get().token(), named);
+        } catch (MlflowError e) {
+          recordDenial(ctx, route, principal.name(), Optional.empty(), outcomeOf(e), requestId);
+          throw e;
+        }
+        rc = new RequestContext(principal, auth.get().token(), access.tenant(), access.role(), requestId, ctx.ip());
+      } else {
+        rc = new RequestContext(principal, auth.get().token(), null, null, requestId, ctx.ip());
+      }
+      ctx.attribute(RequestContext.ATTRIBUTE, rc);
+      try {
+        route.handler().handle(ctx);
+      } catch (MlflowError e) {
+        if (route.mutates() || e.code() == ErrorCode.PERMISSION_DENIED) {
+          record(ctx, route, rc, outcomeOf(e));
+        }
+        throw e;
+      }
+      if (route.mutates()) {
+        record(ctx, route, rc, AuditEvent.Outcome.OK);
+      }
+    };
+  }
+
+  private static AuditEvent.Outcome outcomeOf(MlflowError e) {
+    return switch (e.code()) {
+      case PERMISSION_DENIED -> AuditEvent.Outcome.DENIED;
+      case UNAUTHENTICATED -> AuditEvent.Outcome.UNAUTHENTICATED;
+      case RESOURCE_DOES_NOT_EXIST, ENDPOINT_NOT_FOUND -> AuditEvent.Outcome.NOT_FOUND;
+      case RESOURCE_EXHAUSTED, REQUEST_LIMIT_EXCEEDED -> AuditEvent.Outcome.THROTTLED;
+      case INTERNAL_ERROR, TEMPORARILY_UNAVAILABLE, NOT_IMPLEMENTED -> AuditEvent.Outcome.ERROR;
+      default -> AuditEvent.Outcome.INVALID;
+    };
+  }
+
+  private void record(Context ctx, Route route, RequestContext rc, AuditEvent.Outcome outcome) {
+    audit.record(
+        new AuditEvent(
+            rc.actor(),
+            rc.hasTenant() ? Optional.of(rc.tenant().id()) : Optional.empty(),
+            route.id(),
+            resourceOf(ctx),
+            outcome,
+            rc.requestId(),
+            rc.clientAddress()));
+  }
+
+  private void recordDenial(
+      Context ctx, Route route, String actor, Optional<io.atrium.tenancy.TenantId> tenant, AuditEvent.Outcome outcome,
+      String requestId) {
+    audit.record(new AuditEvent(actor, tenant, route.id(), resourceOf(ctx), outcome, requestId, ctx.ip()));
+  }
+
+  /** A short description of what a request addressed: its path parameters and id-like body fields. */
+  private static String resourceOf(Context ctx) {
+    StringBuilder sb = new StringBuilder();
+    ctx.pathParamMap().forEach((k, v) -> sb.append(k).append('=').append(v).append(' '));
+    Object cached = ctx.attribute("atrium.json-body");
+    if (cached instanceof JsonNode body) {
+      for (String f : List.of("experiment_id", "run_id", "run_uuid", "name", "new_name", "key", "principal", "tenant")) {
+        JsonNode v = body.get(f);
+        if (v != null && v.isValueNode()) {
+          String s = v.asText();
+          sb.append(f).append('=').append(s.length() > 200 ? s.substring(0, 200) : s).append(' ');
+        }
+      }
+    }
+    return sb.toString().trim();
+  }
+
+  private static String requestId(Context ctx) {
+    String given = ctx.header("X-Request-Id");
+    return given != null && REQUEST_ID.matcher(given).matches() ? given : UUID.randomUUID().toString();
+  }
+
+  private void respond(Context ctx, MlflowError e) {
+    respond(ctx, e.httpStatus(), e.code(), e.getMessage());
+  }
+
+  private static void respond(Context ctx, int status, ErrorCode code, String message) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("error_code", code.name());
+    body.put("message", message);
+    ctx.status(status);
+    ctx.json(body);
+  }
+
+  private void javalinError(HttpResponseException e, Context ctx) {
+    int status = e.getStatus();
+    ErrorCode code =
+        switch (status) {
+          case 404 -> ErrorCode.ENDPOINT_NOT_FOUND;
+          case 405 -> ErrorCode.ENDPOINT_NOT_FOUND;
+          case 413 -> ErrorCode.BAD_REQUEST;
+          case 401 -> ErrorCode.UNAUTHENTICATED;
+          case 403 -> ErrorCode.PERMISSION_DENIED;
+          default -> status >= 500 ? ErrorCode.INTERNAL_ERROR : ErrorCode.BAD_REQUEST;
+        };
+    String message =
+        switch (status) {
+          case 404, 405 -> "No API endpoint " + ctx.method() + " " + safePath(ctx);
+          case 413 -> "Request body exceeds " + config.maxBodyBytes() + " bytes";
+          default -> e.getMessage();
+        };
+    respond(ctx, status, code, message);
+  }
+
+  private void unexpected(Exception e, Context ctx) {
+    String rid = String.valueOf(ctx.res().getHeader("X-Request-Id"));
+    log.error("event=unhandled_error request_id={} route={} error={}", rid, routeId(ctx), e.toString(), e);
+    respond(ctx, 500, ErrorCode.INTERNAL_ERROR, "Internal error (request id " + rid + ")");
+  }
+
+  private static String safePath(Context ctx) {
+    String p = ctx.path();
+    p = p.length() > 200 ? p.substring(0, 200) : p;
+    return p.replaceAll("[^\\x20-\\x7e]", "?");
+  }
+
+  private static String routeId(Context ctx) {
+    Route r = ctx.attribute(ROUTE_ATTRIBUTE);
+    return r == null ? "none" : r.id();
+  }
+
+  private void logRequest(Context ctx, Float ms) {
+    RequestContext rc = ctx.attribute(RequestContext.ATTRIBUTE);
+    log.info(
+        "event=request request_id={} tenant={} principal={} method={} route=\"{}\" status={} ms={}",
+        ctx.res().getHeader("X-Request-Id"),
+        rc != null && rc.hasTenant() ? rc.tenant().name() : "-",
+        rc != null ? rc.actor() : "-",
+        ctx.method(),
+        routeId(ctx),
+        ctx.statusCode(),
+        String.format("%.1f", ms));
+  }
+}

@@ -1,0 +1,132 @@
+package io.atrium.http;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.atrium.common.MlflowError;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reading request bodies the way MLflow's server does, and refusing what it must not accept.
+ *
+ * <p>Bodies are snake_case JSON. Unknown fields are ignored (newer clients send more), duplicate keys
+ * and nesting deeper than 64 are refused, and non-JSON content types on a body-carrying request are
+ * refused outright: a browser can send text/plain or a form cross-origin without a preflight
+ * (CVE-2023-43472 was exactly that CSRF). GET requests carry their fields as query parameters.
+ */
+public final class Json {
+  public static final ObjectMapper MAPPER = mapper();
+  private static final int MAX_DEPTH = 64;
+
+  private Json() {}
+
+  private static ObjectMapper mapper() {
+    JsonMapper m =
+        JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            .build();
+    m.getFactory()
+        .setStreamReadConstraints(
+            StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).maxNumberLength(400).build());
+    return m;
+  }
+
+  /** Reads the request (body, or query string for GET) as {@code type}. */
+  public static <T> T read(Context ctx, Class<T> type) {
+    JsonNode node = readTree(ctx);
+    try {
+      return MAPPER.treeToValue(node, type);
+    } catch (IOException | IllegalArgumentException e) {
+      throw MlflowError.invalid("Invalid request: " + describe(e));
+    }
+  }
+
+  /** The request as a JSON tree: the body for requests with one, the query parameters otherwise. */
+  public static JsonNode readTree(Context ctx) {
+    Object cached = ctx.attribute("atrium.json-body");
+    if (cached instanceof JsonNode n) {
+      return n;
+    }
+    JsonNode node = ctx.method() == HandlerType.GET || ctx.method() == HandlerType.DELETE && isBlankBody(ctx)
+        ? fromQuery(ctx.queryParamMap())
+        : fromBody(ctx);
+    ctx.attribute("atrium.json-body", node);
+    return node;
+  }
+
+  private static boolean isBlankBody(Context ctx) {
+    return ctx.contentLength() <= 0 && ctx.header("Transfer-Encoding") == null;
+  }
+
+  private static JsonNode fromQuery(Map<String, List<String>> query) {
+    ObjectNode o = MAPPER.createObjectNode();
+    query.forEach(
+        (k, vs) -> {
+          if (vs.size() == 1) {
+            o.put(k, vs.get(0));
+          } else {
+            ArrayNode a = o.putArray(k);
+            vs.forEach(a::add);
+          }
+        });
+    return o;
+  }
+
+  private static JsonNode fromBody(Context ctx) {
+    String contentType = ctx.contentType();
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).trim().startsWith("application/json")) {
+      throw new UnsupportedMediaType();
+    }
+    try (InputStream in = ctx.bodyInputStream()) {
+      JsonNode n = MAPPER.readTree(in);
+      if (n == null || n.isMissingNode()) {
+        return MAPPER.createObjectNode();
+      }
+      if (!n.isObject()) {
+        throw MlflowError.badRequest("Request body must be a JSON object");
+      }
+      return n;
+    } catch (IOException e) {
+      throw MlflowError.badRequest("Malformed JSON: " + describe(e));
+    }
+  }
+
+  private static String describe(Exception e) {
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    // Jackson appends a source location that would echo request bytes back; keep the first line only.
+    int nl = m.indexOf('\n');
+    m = nl > 0 ? m.substring(0, nl) : m;
+    int at = m.indexOf(" at [Source");
+    m = at > 0 ? m.substring(0, at) : m;
+    return m.length() > 300 ? m.substring(0, 300) + "..." : m;
+  }
+
+  /** A body-carrying request whose content type is not JSON; answered 415. */
+  public static final class UnsupportedMediaType extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UnsupportedMediaType() {
+      super("Content-Type must be application/json", null, false, false);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.atrium.tenancy;
+
+import static java.util.Objects.requireNonNull;
+
+import io.atrium.authz.Role;
+import io.atrium.common.ErrorCode;
+import io.atrium.common.MlflowError;
+import io.atrium.identity.ApiToken;
+import io.atrium.identity.IdentityStore;
+import io.atrium.identity.Principal;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Decides which tenant a request acts in and with which role. Every way of failing to be allowed
+ * in (no such tenant, deleted, not a member, a service-account token bound elsewhere, a malformed
+ * name) gives the same {@link #notFound} answer, so a caller cannot tell another team's tenant from
+ * one that does not exist. Only members learn that their tenant is suspended.
+ */
+public final class TenantAccess {
+  /** Lower-case DNS-label style: what a URL path segment, an S3 prefix and a Prometheus label all accept. */
+  public static final Pattern NAME = Pattern.compile("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$");
+
+  /** The tenant a request acts in and the caller's role there. */
+  public record Access(Tenant tenant, Role role) {}
+
+  private final TenantStore tenants;
+  private final IdentityStore identities;
+
+  public TenantAccess(TenantStore tenants, IdentityStore identities) {
+    this.tenants = requireNonNull(tenants);
+    this.identities = requireNonNull(identities);
+  }
+
+  /**
+   * @param requested the tenant named by the path prefix or the workspace header, if any; else the
+   *     principal's home tenant is used
+   */
+  public Access resolve(Principal principal, ApiToken token, Optional<String> requested) {
+    Optional<Tenant> tenant;
+    String shownName;
+    if (requested.isPresent()) {
+      shownName = requested.get();
+      tenant = NAME.matcher(shownName).matches() ? tenants.byName(shownName) : Optional.empty();
+    } else if (token.boundTenant().isPresent() || principal.homeTenant().isPresent()) {
+      TenantId home = token.boundTenant().orElseGet(() -> principal.homeTenant().orElseThrow());
+      tenant = tenants.byId(home);
+      shownName = tenant.map(Tenant::name).orElse("");
+    } else {
+      throw MlflowError.invalid(
+          "No tenant selected: use a tracking URI ending in /t/<tenant>, or mlflow.set_workspace('<tenant>')");
+    }
+    if (tenant.isEmpty() || tenant.get().status() == TenantStatus.DELETED) {
+      throw notFound(shownName);
+    }
+    Tenant t = tenant.get();
+    if (token.boundTenant().isPresent() && !token.boundTenant().get().equals(t.id())) {
+      throw notFound(shownName);
+    }
+    Optional<Role> role = identities.role(t.id(), principal.id());
+    if (role.isEmpty() && principal.platformAdmin()) {
+      // Operators act as owners everywhere; documented in docs/SECURITY.md.
+      role = Optional.of(Role.OWNER);
+    }
+    if (role.isEmpty()) {
+      throw notFound(shownName);
+    }
+    if (t.status() == TenantStatus.SUSPENDED) {
+      throw new MlflowError(ErrorCode.PERMISSION_DENIED,
+          "Tenant '" + t.name() + "' is suspended; its data is kept. Ask a platform admin to reactivate it.");
+    }
+    return new Access(t, role.get());
+  }
+
+  /** The one answer for every tenant the caller may not see. */
+  public static MlflowError notFound(String name) {
+    return MlflowError.notFound("Tenant '" + sanitize(name) + "' does not exist");
+  }
+
+  private static String sanitize(String name) {
+    String s = name.length() > 64 ? name.substring(0, 64) : name;
+    return s.replaceAll("[^A-Za-z0-9._-]", "?");
+  }
+}

@@ -1,0 +1,606 @@
+package io.atrium.tracking;
+
+import static java.util.Objects.requireNonNull;
+
+import io.atrium.authz.Action;
+import io.atrium.authz.Authz;
+import io.atrium.common.MlflowError;
+import io.atrium.http.RequestContext;
+import io.atrium.tenancy.TenantId;
+import io.atrium.tracking.search.ExperimentSearch;
+import io.atrium.tracking.search.RunSearch;
+import io.atrium.tracking.search.SqlQuery;
+import io.atrium.tracking.search.ViewType;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Tracking rules: authorization, MLflow's validation and state rules, and the run-name/tag sync.
+ * No HTTP, no SQL. Every write is one transaction: a request applies fully or not at all.
+ */
+public final class TrackingService {
+  public static final String RUN_NAME_TAG = "mlflow.runName";
+  static final int GET_HISTORY_PAGE_CAP = 25_000;
+  static final int BULK_MAX_RUNS = 100;
+  static final int BULK_MAX_RESULTS = 2500;
+  private static final Set<String> RUN_STATUSES = Set.of("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED");
+
+  /** A page of results and the token for the next one (empty when there is none). */
+  public record Page<T>(List<T> items, Optional<String> nextPageToken) {}
+
+  /** What a new run starts with. */
+  public record NewRun(String experimentId, String userId, String runName, Long startTime, Map<String, String> tags) {}
+
+  private final TrackingStore store;
+  private final Authz authz;
+  private final Clock clock;
+
+  public TrackingService(TrackingStore store, Authz authz, Clock clock) {
+    this.store = requireNonNull(store);
+    this.authz = requireNonNull(authz);
+    this.clock = requireNonNull(clock);
+  }
+
+  private static TenantId tenant(RequestContext rc) {
+    return rc.tenant().id();
+  }
+
+  // ---------------------------------------------------------------- experiments
+
+  public String createExperiment(RequestContext rc, String name, String artifactLocation, Map<String, String> tags) {
+    authz.require(rc, Action.WRITE);
+    validateExperimentName(name);
+    tags.forEach(TrackingService::validateExperimentTag);
+    if (artifactLocation != null && !artifactLocation.isEmpty()) {
+      // Atrium owns where artifacts live: a user-chosen location could point at another tenant's
+      // data or at the server's own files (MLflow's CVE-2023-6831 family). See docs/SECURITY.md.
+      throw MlflowError.invalid(
+          "artifact_location cannot be chosen on Atrium: experiments store artifacts under the tenant's managed root");
+    }
+    TenantId t = tenant(rc);
+    return store.write(
+        t,
+        h -> {
+          if (store.experimentByName(h, t, name).isPresent()) {
+            throw MlflowError.alreadyExists("Experiment(name=" + name + ") already exists.");
+          }
+          long id = store.nextExperimentId(h, t);
+          long now = clock.millis();
+          store.insertExperiment(h, t, id, name, TrackingStore.artifactLocation(id), now);
+          tags.forEach((k, v) -> store.setExperimentTag(h, t, id, k, v));
+          return Long.toString(id);
+        });
+  }
+
+  public Experiment getExperiment(RequestContext rc, String experimentId) {
+    authz.require(rc, Action.READ);
+    long id = Validation.experimentId(Validation.required(experimentId, "experiment_id"));
+    return store.read(tenant(rc), h -> experimentOrThrow(h, tenant(rc), id));
+  }
+
+  public Experiment getExperimentByName(RequestContext rc, String name) {
+    authz.require(rc, Action.READ);
+    Validation.required(name, "experiment_name");
+    return store.read(tenant(rc), h -> store.experimentByName(h, tenant(rc), name))
+        .orElseThrow(() -> MlflowError.notFound("Could not find experiment with name '" + name + "'"));
+  }
+
+  public void deleteExperiment(RequestContext rc, String experimentId) {
+    authz.require(rc, Action.WRITE);
+    long id = Validation.experimentId(Validation.required(experimentId, "experiment_id"));
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          Experiment e = experimentOrThrow(h, t, id);
+          if (!e.active()) {
+            throw notFoundExperiment(id);
+          }
+          if (id == TrackingStore.DEFAULT_EXPERIMENT_ID) {
+            throw MlflowError.invalid("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
+          }
+          long now = clock.millis();
+          store.setExperimentLifecycle(h, t, id, Lifecycle.DELETED, now, now);
+          store.deleteRunsOfExperiment(h, t, id, now);
+          return null;
+        });
+  }
+
+  public void restoreExperiment(RequestContext rc, String experimentId) {
+    authz.require(rc, Action.WRITE);
+    long id = Validation.experimentId(Validation.required(experimentId, "experiment_id"));
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          Experiment e = experimentOrThrow(h, t, id);
+          if (e.active()) {
+            throw notFoundExperiment(id);
+          }
+          Long deletedAt = store.experimentDeletedTime(h, t, id).orElse(null);
+          store.setExperimentLifecycle(h, t, id, Lifecycle.ACTIVE, null, clock.millis());
+          if (deletedAt != null) {
+            store.restoreRunsOfExperiment(h, t, id, deletedAt);
+          }
+          return null;
+        });
+  }
+
+  public void renameExperiment(RequestContext rc, String experimentId, String newName) {
+    authz.require(rc, Action.WRITE);
+    long id = Validation.experimentId(Validation.required(experimentId, "experiment_id"));
+    Validation.required(newName, "new_name");
+    validateExperimentName(newName);
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          Experiment e = experimentOrThrow(h, t, id);
+          if (!e.active()) {
+            throw MlflowError.invalidState("Cannot rename a non-active experiment.");
+          }
+          Optional<Experiment> clash = store.experimentByName(h, t, newName);
+          if (clash.isPresent() && clash.get().id() != id) {
+            throw MlflowError.alreadyExists("Experiment(name=" + newName + ") already exists.");
+          }
+          store.renameExperiment(h, t, id, newName, clock.millis());
+          return null;
+        });
+  }
+
+  public void setExperimentTag(RequestContext rc, String experimentId, String key, String value) {
+    authz.require(rc, Action.WRITE);
+    long id = Validation.experimentId(Validation.required(experimentId, "experiment_id"));
+    Validation.required(key, "key");
+    String v = value == null ? "" : value;
+    validateExperimentTag(key, v);
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          requireActive(experimentOrThrow(h, t, id));
+          store.setExperimentTag(h, t, id, key, v);
+          return null;
+        });
+  }
+
+  public void deleteExperimentTag(RequestContext rc, String experimentId, String key) {
+    authz.require(rc, Action.WRITE);
+    long id = Validation.experimentId(Validation.required(experimentId, "experiment_id"));
+    Validation.required(key, "key");
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          requireActive(experimentOrThrow(h, t, id));
+          if (!store.deleteExperimentTag(h, t, id, key)) {
+            throw MlflowError.notFound("No tag with name: " + key + " in experiment with id " + id);
+          }
+          return null;
+        });
+  }
+
+  public Page<Experiment> searchExperiments(
+      RequestContext rc, Long maxResults, String pageToken, String filter, List<String> orderBy, String viewType) {
+    authz.require(rc, Action.READ);
+    long max = maxResults == null ? 1000 : maxResults;
+    Validation.maxResults(max, Validation.SEARCH_MAX_RESULTS);
+    int offset = PageToken.offset(pageToken);
+    TenantId t = tenant(rc);
+    SqlQuery q =
+        ExperimentSearch.compile(t.value(), filter, orderBy == null ? List.of() : orderBy, ViewType.parse(viewType),
+            offset, (int) max + 1);
+    return store.read(
+        t,
+        h -> {
+          List<Long> ids = store.searchIds(h, q);
+          boolean more = ids.size() > max;
+          List<Long> page = more ? ids.subList(0, (int) max) : ids;
+          return new Page<>(store.experiments(h, t, page),
+              more ? Optional.of(PageToken.of(offset + (int) max)) : Optional.empty());
+        });
+  }
+
+  private Experiment experimentOrThrow(Handle h, TenantId t, long id) {
+    return store.experiment(h, t, id).orElseThrow(() -> notFoundExperiment(id));
+  }
+
+  private static MlflowError notFoundExperiment(long id) {
+    return MlflowError.notFound("No Experiment with id=" + id + " exists");
+  }
+
+  private static void requireActive(Experiment e) {
+    if (!e.active()) {
+      throw MlflowError.invalid(
+          "The experiment " + e.id() + " must be in the 'active' state. Current state is " + e.lifecycleStage() + ".");
+    }
+  }
+
+  private static void validateExperimentName(String name) {
+    Validation.required(name, "name");
+    if (name.isBlank()) {
+      throw MlflowError.invalid("Invalid experiment name: '" + name + "'");
+    }
+    Validation.maxLength(name, Validation.MAX_EXPERIMENT_NAME_LENGTH, "name");
+  }
+
+  private static void validateExperimentTag(String key, String value) {
+    Validation.key(key, "key");
+    Validation.maxLength(value, Validation.MAX_EXPERIMENT_TAG_VAL_LENGTH, "value");
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  public Run createRun(RequestContext rc, NewRun req) {
+    authz.require(rc, Action.WRITE);
+    long expId =
+        req.experimentId() == null || req.experimentId().isEmpty()
+            ? TrackingStore.DEFAULT_EXPERIMENT_ID
+            : Validation.experimentId(req.experimentId());
+    Map<String, String> tags = new LinkedHashMap<>(req.tags());
+    tags.forEach((k, v) -> Validation.key(k, "tags.key"));
+    String tagName = tags.get(RUN_NAME_TAG);
+    String runName = req.runName();
+    if (runName != null && !runName.isEmpty() && tagName != null && !tagName.equals(runName)) {
+      throw MlflowError.invalid("Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different "
+          + "values (run_name='" + runName + "', mlflow.runName='" + tagName + "').");
+    }
+    if (runName == null || runName.isEmpty()) {
+      runName = tagName != null && !tagName.isEmpty() ? tagName : RunNames.random();
+    }
+    Validation.maxLength(runName, Validation.MAX_RUN_NAME_LENGTH, "run_name");
+    tags.put(RUN_NAME_TAG, runName);
+    tags.replaceAll((k, v) -> Validation.truncate(v == null ? "" : v, Validation.MAX_TAG_VAL_LENGTH));
+    String userId = req.userId() == null || req.userId().isEmpty() ? rc.actor() : req.userId();
+    long start = req.startTime() == null ? clock.millis() : req.startTime();
+    TenantId t = tenant(rc);
+    String finalName = runName;
+    return store.write(
+        t,
+        h -> {
+          requireActive(experimentOrThrow(h, t, expId));
+          String runId = UUID.randomUUID().toString().replace("-", "");
+          RunInfo info =
+              new RunInfo(runId, expId, finalName, userId, "RUNNING", start, null,
+                  TrackingStore.artifactLocation(expId) + "/" + runId + "/artifacts", Lifecycle.ACTIVE);
+          store.insertRun(h, t, info);
+          store.setTags(h, t, runId, tags);
+          return store.runs(h, t, List.of(runId)).get(0);
+        });
+  }
+
+  public Run getRun(RequestContext rc, String runId) {
+    authz.require(rc, Action.READ);
+    Validation.required(runId, "run_id");
+    TenantId t = tenant(rc);
+    return store.read(t, h -> store.runs(h, t, List.of(runId)).stream().findFirst())
+        .orElseThrow(() -> notFoundRun(runId));
+  }
+
+  public RunInfo updateRun(RequestContext rc, String runId, String status, Long endTime, String runName) {
+    authz.require(rc, Action.WRITE);
+    Validation.required(runId, "run_id");
+    if (status != null && !status.isEmpty() && !RUN_STATUSES.contains(status)) {
+      throw MlflowError.invalid("Invalid value '" + status + "' for parameter 'status'");
+    }
+    Validation.maxLength(runName, Validation.MAX_RUN_NAME_LENGTH, "run_name");
+    TenantId t = tenant(rc);
+    return store.write(
+        t,
+        h -> {
+          RunInfo r = activeRunForUpdate(h, t, runId);
+          String newStatus = status == null || status.isEmpty() ? r.status() : status;
+          Long newEnd = endTime != null ? endTime : r.endTime();
+          String newName = runName == null || runName.isEmpty() ? r.runName() : runName;
+          store.updateRun(h, t, runId, newStatus, newEnd, newName);
+          if (runName != null && !runName.isEmpty()) {
+            store.setTags(h, t, runId, Map.of(RUN_NAME_TAG, runName));
+          }
+          return store.runInfo(h, t, runId).orElseThrow();
+        });
+  }
+
+  public void deleteRun(RequestContext rc, String runId) {
+    setRunLifecycle(rc, runId, Lifecycle.DELETED);
+  }
+
+  public void restoreRun(RequestContext rc, String runId) {
+    setRunLifecycle(rc, runId, Lifecycle.ACTIVE);
+  }
+
+  private void setRunLifecycle(RequestContext rc, String runId, String stage) {
+    authz.require(rc, Action.WRITE);
+    Validation.required(runId, "run_id");
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          store.runInfoForUpdate(h, t, runId).orElseThrow(() -> notFoundRun(runId));
+          store.setRunLifecycle(h, t, runId, stage, Lifecycle.DELETED.equals(stage) ? clock.millis() : null);
+          return null;
+        });
+  }
+
+  public void setTag(RequestContext rc, String runId, String key, String value) {
+    authz.require(rc, Action.WRITE);
+    Validation.required(runId, "run_id");
+    Validation.key(key, "key");
+    String v = Validation.truncate(value == null ? "" : value, Validation.MAX_TAG_VAL_LENGTH);
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          activeRunForUpdate(h, t, runId);
+          store.setTags(h, t, runId, Map.of(key, v));
+          if (RUN_NAME_TAG.equals(key)) {
+            store.setRunName(h, t, runId, v);
+          }
+          return null;
+        });
+  }
+
+  public void deleteTag(RequestContext rc, String runId, String key) {
+    authz.require(rc, Action.WRITE);
+    Validation.required(runId, "run_id");
+    Validation.required(key, "key");
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          activeRunForUpdate(h, t, runId);
+          if (!store.deleteTag(h, t, runId, key)) {
+            throw MlflowError.notFound("No tag with name: " + key + " in run with id " + runId);
+          }
+          return null;
+        });
+  }
+
+  public void logParam(RequestContext rc, String runId, String key, String value) {
+    authz.require(rc, Action.WRITE);
+    Validation.required(runId, "run_id");
+    Validation.key(key, "key");
+    String v = Validation.truncate(value == null ? "" : value, Validation.MAX_PARAM_VAL_LENGTH);
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          activeRunForUpdate(h, t, runId);
+          String old = store.params(h, t, runId, List.of(key)).get(key);
+          if (old != null && !old.equals(v)) {
+            throw MlflowError.invalid("Changing param values is not allowed. Param with key='" + key + "' was already "
+                + "logged with value='" + old + "' for run ID='" + runId + "'. Attempted logging new value '" + v + "'.");
+          }
+          if (old == null) {
+            store.insertParams(h, t, runId, Map.of(key, v));
+          }
+          return null;
+        });
+  }
+
+  public void logMetric(RequestContext rc, String runId, String key, Double value, Long timestamp, Long step) {
+    authz.require(rc, Action.WRITE);
+    Validation.required(runId, "run_id");
+    Validation.key(key, "name");
+    Validation.required(value, "value");
+    Validation.timestamp(timestamp, "timestamp", key, value);
+    Metric m = new Metric(key, value, timestamp, step == null ? 0 : step);
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          activeRunForUpdate(h, t, runId);
+          store.logMetrics(h, t, runId, List.of(m));
+          return null;
+        });
+  }
+
+  /** Param, metric and tag writes of one request, validated completely before anything is written. */
+  public record Batch(List<Metric> metrics, Map<String, String> params, Map<String, String> tags) {}
+
+  public void logBatch(RequestContext rc, String runId, Batch batch) {
+    authz.require(rc, Action.WRITE);
+    Validation.required(runId, "run_id");
+    if (!Validation.RUN_ID.matcher(runId).matches()) {
+      throw MlflowError.invalid("Invalid value \"" + runId + "\" for parameter 'run_id' supplied.");
+    }
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          activeRunForUpdate(h, t, runId);
+          if (!batch.params().isEmpty()) {
+            Map<String, String> existing = store.params(h, t, runId, batch.params().keySet());
+            List<String> conflicts = new ArrayList<>();
+            Map<String, String> fresh = new LinkedHashMap<>();
+            batch.params().forEach((k, v) -> {
+              String old = existing.get(k);
+              if (old == null) {
+                fresh.put(k, v);
+              } else if (!old.equals(v)) {
+                conflicts.add("{'key': '" + k + "', 'old_value': '" + old + "', 'new_value': '" + v + "'}");
+              }
+            });
+            if (!conflicts.isEmpty()) {
+              throw MlflowError.invalid("Changing param values is not allowed. Params were already logged='"
+                  + conflicts + "' for run ID='" + runId + "'.");
+            }
+            store.insertParams(h, t, runId, fresh);
+          }
+          store.logMetrics(h, t, runId, batch.metrics());
+          store.setTags(h, t, runId, batch.tags());
+          String name = batch.tags().get(RUN_NAME_TAG);
+          if (name != null) {
+            store.setRunName(h, t, runId, name);
+          }
+          return null;
+        });
+  }
+
+  public void logInputs(RequestContext rc, String runId, List<DatasetInput> inputs) {
+    authz.require(rc, Action.WRITE);
+    Validation.required(runId, "run_id");
+    if (!Validation.RUN_ID.matcher(runId).matches()) {
+      throw MlflowError.invalid("Invalid value \"" + runId + "\" for parameter 'run_id' supplied.");
+    }
+    for (DatasetInput in : inputs) {
+      DatasetInput.Dataset d = Validation.required(in.dataset(), "datasets.dataset");
+      Validation.maxLength(Validation.required(d.name(), "dataset.name"), 500, "name");
+      Validation.maxLength(Validation.required(d.digest(), "dataset.digest"), 36, "digest");
+      Validation.maxLength(Validation.required(d.sourceType(), "dataset.source_type"), 36, "source_type");
+      Validation.maxLength(Validation.required(d.source(), "dataset.source"), 65535, "source");
+      Validation.maxLength(d.schema(), 1048575, "schema");
+      Validation.maxLength(d.profile(), 1048575, "profile");
+      in.tags().forEach((k, v) -> {
+        Validation.maxLength(Validation.required(k, "tags.key"), 255, "key");
+        Validation.maxLength(v, 500, "value");
+      });
+    }
+    TenantId t = tenant(rc);
+    store.write(
+        t,
+        h -> {
+          RunInfo r = activeRunForUpdate(h, t, runId);
+          for (DatasetInput in : inputs) {
+            String datasetId = store.upsertDataset(h, t, r.experimentId(), in.dataset(), uuid());
+            store.insertInput(h, t, uuid(), datasetId, runId, in.tags());
+          }
+          return null;
+        });
+  }
+
+  public Page<Run> searchRuns(
+      RequestContext rc, List<String> experimentIds, String filter, String runViewType, Long maxResults,
+      List<String> orderBy, String pageToken) {
+    authz.require(rc, Action.READ);
+    long max = maxResults == null ? 1000 : maxResults;
+    Validation.maxResults(max, Validation.SEARCH_MAX_RESULTS);
+    List<Long> ids = new ArrayList<>();
+    for (String e : experimentIds == null ? List.<String>of() : experimentIds) {
+      ids.add(Validation.experimentId(e));
+    }
+    int offset = PageToken.offset(pageToken);
+    TenantId t = tenant(rc);
+    if (ids.isEmpty()) {
+      return new Page<>(List.of(), Optional.empty());
+    }
+    SqlQuery q =
+        RunSearch.compile(t.value(), ids, filter, orderBy == null ? List.of() : orderBy, ViewType.parse(runViewType),
+            offset, (int) max + 1);
+    return store.read(
+        t,
+        h -> {
+          List<String> runIds = store.searchRunIds(h, q);
+          boolean more = runIds.size() > max;
+          List<String> page = more ? runIds.subList(0, (int) max) : runIds;
+          return new Page<>(store.runs(h, t, page),
+              more ? Optional.of(PageToken.of(offset + (int) max)) : Optional.empty());
+        });
+  }
+
+  public Page<Metric> metricHistory(RequestContext rc, String runId, String key, String pageToken, Long maxResults) {
+    authz.require(rc, Action.READ);
+    Validation.required(runId, "run_id");
+    Validation.required(key, "metric_key");
+    if (maxResults != null && maxResults < 1) {
+      throw MlflowError.invalid(
+          "Invalid value " + maxResults + " for parameter 'max_results' supplied. It must be a positive integer.");
+    }
+    int limit = (int) Math.min(maxResults == null ? GET_HISTORY_PAGE_CAP : maxResults, GET_HISTORY_PAGE_CAP);
+    int offset = PageToken.offset(pageToken);
+    TenantId t = tenant(rc);
+    return store.read(
+        t,
+        h -> {
+          store.runInfo(h, t, runId).orElseThrow(() -> notFoundRun(runId));
+          List<Metric> points = store.metricHistory(h, t, runId, key, offset, limit + 1);
+          boolean more = points.size() > limit;
+          return new Page<>(more ? points.subList(0, limit) : points,
+              more ? Optional.of(PageToken.of(offset + limit)) : Optional.empty());
+        });
+  }
+
+  /** A metric point with its run, for get-history-bulk-interval. */
+  public record RunMetric(String runId, Metric metric) {}
+
+  public List<RunMetric> metricHistoryBulkInterval(
+      RequestContext rc, List<String> runIds, String key, Long startStep, Long endStep, Long maxResults) {
+    authz.require(rc, Action.READ);
+    if (runIds == null || runIds.isEmpty()) {
+      throw Validation.missing("run_ids");
+    }
+    if (runIds.size() > BULK_MAX_RUNS) {
+      throw MlflowError.invalid("GetMetricHistoryBulkInterval request must specify at most " + BULK_MAX_RUNS
+          + " run_ids. Received " + runIds.size() + " run_ids.");
+    }
+    Validation.required(key, "metric_key");
+    if ((startStep == null) != (endStep == null)) {
+      throw MlflowError.invalid("If either start step or end step are specified, both must be specified.");
+    }
+    if (startStep != null && startStep > endStep) {
+      throw MlflowError.invalid("end_step must be greater than start_step. Found start_step=" + startStep
+          + " and end_step=" + endStep + ".");
+    }
+    long max = maxResults == null ? BULK_MAX_RESULTS : maxResults;
+    if (max < 1 || max > BULK_MAX_RESULTS) {
+      throw MlflowError.invalid("max_results must be between 1 and " + BULK_MAX_RESULTS + ".");
+    }
+    TenantId t = tenant(rc);
+    return store.read(
+        t,
+        h -> {
+          List<RunMetric> out = new ArrayList<>();
+          Set<String> seen = new HashSet<>();
+          for (String runId : runIds) {
+            if (!seen.add(runId) || store.runInfo(h, t, runId).isEmpty()) {
+              continue;
+            }
+            List<Long> steps = store.metricSteps(h, t, runId, key, startStep, endStep);
+            for (Metric m : store.metricsAtSteps(h, t, runId, key, sampleSteps(steps, (int) max))) {
+              out.add(new RunMetric(runId, m));
+            }
+          }
+          return out;
+        });
+  }
+
+  /** Up to {@code max} steps spread evenly over {@code steps}, always keeping the first and the last. */
+  static List<Long> sampleSteps(List<Long> steps, int max) {
+    if (steps.size() <= max) {
+      return steps;
+    }
+    if (max == 1) {
+      return List.of(steps.get(steps.size() - 1));
+    }
+    List<Long> out = new ArrayList<>(max);
+    double stride = (steps.size() - 1) / (double) (max - 1);
+    for (int i = 0; i < max; i++) {
+      out.add(steps.get((int) Math.round(i * stride)));
+    }
+    return out;
+  }
+
+  private RunInfo activeRunForUpdate(Handle h, TenantId t, String runId) {
+    RunInfo r = store.runInfoForUpdate(h, t, runId).orElseThrow(() -> notFoundRun(runId));
+    if (!r.active()) {
+      throw MlflowError.invalid(
+          "The run " + runId + " must be in the 'active' state. Current state is " + r.lifecycleStage() + ".");
+    }
+    return r;
+  }
+
+  private static MlflowError notFoundRun(String runId) {
+    return MlflowError.notFound("Run with id=" + runId + " not found");
+  }
+
+  private static String uuid() {
+    return UUID.randomUUID().toString().replace("-", "");
+  }
+}

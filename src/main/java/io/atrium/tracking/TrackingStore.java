@@ -1,0 +1,667 @@
+package io.atrium.tracking;
+
+import static java.util.Objects.requireNonNull;
+
+import io.atrium.db.Database;
+import io.atrium.db.Dialect;
+import io.atrium.tenancy.TenantId;
+import io.atrium.tracking.search.SqlQuery;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/**
+ * SQL for experiments, runs and their data. Every method takes the tenant first and runs inside
+ * {@link Database#inTenant}; every statement also names {@code tenant_id} itself, so isolation does
+ * not rest on row-level security alone (and holds on H2, which has none).
+ */
+public final class TrackingStore {
+  public static final long DEFAULT_EXPERIMENT_ID = 0;
+  private static final String EXPERIMENT_SEQ = "experiment";
+
+  private static final RowMapper<Experiment> EXPERIMENT =
+      (rs, ctx) ->
+          new Experiment(
+              rs.getLong("experiment_id"),
+              rs.getString("name"),
+              rs.getString("artifact_location"),
+              rs.getString("lifecycle_stage"),
+              rs.getLong("creation_time"),
+              rs.getLong("last_update_time"),
+              Map.of());
+
+  private static final RowMapper<RunInfo> RUN_INFO =
+      (rs, ctx) ->
+          new RunInfo(
+              rs.getString("run_uuid"),
+              rs.getLong("experiment_id"),
+              rs.getString("name"),
+              rs.getString("user_id"),
+              rs.getString("status"),
+              nullableLong(rs, "start_time"),
+              nullableLong(rs, "end_time"),
+              rs.getString("artifact_uri"),
+              rs.getString("lifecycle_stage"));
+
+  private final Database db;
+
+  public TrackingStore(Database db) {
+    this.db = requireNonNull(db);
+  }
+
+  private static Long nullableLong(ResultSet rs, String col) throws SQLException {
+    long v = rs.getLong(col);
+    return rs.wasNull() ? null : v;
+  }
+
+  public <R> R read(TenantId tenant, Database.Tx<R> work) {
+    return db.inTenant(tenant, work);
+  }
+
+  public <R> R write(TenantId tenant, Database.Tx<R> work) {
+    return db.inTenant(tenant, work);
+  }
+
+  // ---------------------------------------------------------------- tenants
+
+  /** Every tenant starts with its own Default experiment, id 0, as the mlflow client expects. */
+  public void initializeTenant(Handle h, TenantId tenant) {
+    h.createUpdate("INSERT INTO tenant_sequences (tenant_id, seq_name, next_value) VALUES (:t, :s, 1)")
+        .bind("t", tenant.value())
+        .bind("s", EXPERIMENT_SEQ)
+        .execute();
+    long now = System.currentTimeMillis();
+    insertExperiment(h, tenant, DEFAULT_EXPERIMENT_ID, "Default", artifactLocation(DEFAULT_EXPERIMENT_ID), now);
+  }
+
+  public static String artifactLocation(long experimentId) {
+    return "mlflow-artifacts:/" + experimentId;
+  }
+
+  // ---------------------------------------------------------------- experiments
+
+  public long nextExperimentId(Handle h, TenantId tenant) {
+    // The row lock taken by this UPDATE serializes experiment creation within one tenant only.
+    h.createUpdate("UPDATE tenant_sequences SET next_value = next_value + 1 WHERE tenant_id = :t AND seq_name = :s")
+        .bind("t", tenant.value())
+        .bind("s", EXPERIMENT_SEQ)
+        .execute();
+    return h.createQuery("SELECT next_value - 1 FROM tenant_sequences WHERE tenant_id = :t AND seq_name = :s")
+        .bind("t", tenant.value())
+        .bind("s", EXPERIMENT_SEQ)
+        .mapTo(Long.class)
+        .one();
+  }
+
+  public void insertExperiment(Handle h, TenantId tenant, long id, String name, String artifactLocation, long now) {
+    h.createUpdate(
+            """
+            INSERT INTO experiments (tenant_id, experiment_id, name, artifact_location, lifecycle_stage,
+                                     creation_time, last_update_time)
+            VALUES (:t, :id, :name, :loc, 'active', :now, :now)""")
+        .bind("t", tenant.value())
+        .bind("id", id)
+        .bind("name", name)
+        .bind("loc", artifactLocation)
+        .bind("now", now)
+        .execute();
+  }
+
+  public Optional<Experiment> experiment(Handle h, TenantId tenant, long id) {
+    return h.createQuery("SELECT * FROM experiments WHERE tenant_id = :t AND experiment_id = :id")
+        .bind("t", tenant.value())
+        .bind("id", id)
+        .map(EXPERIMENT)
+        .findOne()
+        .map(e -> withTags(h, tenant, e));
+  }
+
+  public Optional<Experiment> experimentByName(Handle h, TenantId tenant, String name) {
+    return h.createQuery("SELECT * FROM experiments WHERE tenant_id = :t AND name = :name")
+        .bind("t", tenant.value())
+        .bind("name", name)
+        .map(EXPERIMENT)
+        .findOne()
+        .map(e -> withTags(h, tenant, e));
+  }
+
+  /** Experiments by id, in the order of {@code ids}. */
+  public List<Experiment> experiments(Handle h, TenantId tenant, List<Long> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    Map<Long, Experiment> byId = new HashMap<>();
+    h.createQuery("SELECT * FROM experiments WHERE tenant_id = :t AND experiment_id IN (<ids>)")
+        .bind("t", tenant.value())
+        .bindList("ids", ids)
+        .map(EXPERIMENT)
+        .forEach(e -> byId.put(e.id(), e));
+    Map<Long, Map<String, String>> tags = new HashMap<>();
+    h.createQuery(
+            "SELECT experiment_id, tag_key, tag_value FROM experiment_tags WHERE tenant_id = :t AND experiment_id IN (<ids>)")
+        .bind("t", tenant.value())
+        .bindList("ids", ids)
+        .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getString(2), rs.getString(3)})
+        .forEach(r -> tags.computeIfAbsent((Long) r[0], k -> new TreeMap<>()).put((String) r[1], (String) r[2]));
+    List<Experiment> out = new ArrayList<>();
+    for (Long id : ids) {
+      Experiment e = byId.get(id);
+      if (e != null) {
+        out.add(new Experiment(e.id(), e.name(), e.artifactLocation(), e.lifecycleStage(), e.creationTime(),
+            e.lastUpdateTime(), tags.getOrDefault(id, Map.of())));
+      }
+    }
+    return out;
+  }
+
+  private Experiment withTags(Handle h, TenantId tenant, Experiment e) {
+    Map<String, String> tags = new TreeMap<>();
+    h.createQuery("SELECT tag_key, tag_value FROM experiment_tags WHERE tenant_id = :t AND experiment_id = :id")
+        .bind("t", tenant.value())
+        .bind("id", e.id())
+        .map((rs, ctx) -> Map.entry(rs.getString(1), String.valueOf(rs.getString(2))))
+        .forEach(en -> tags.put(en.getKey(), en.getValue()));
+    return new Experiment(e.id(), e.name(), e.artifactLocation(), e.lifecycleStage(), e.creationTime(),
+        e.lastUpdateTime(), tags);
+  }
+
+  public void setExperimentLifecycle(Handle h, TenantId tenant, long id, String stage, Long deletedTime, long now) {
+    h.createUpdate(
+            """
+            UPDATE experiments SET lifecycle_stage = :stage, deleted_time = :dt, last_update_time = :now
+            WHERE tenant_id = :t AND experiment_id = :id""")
+        .bind("stage", stage)
+        .bind("dt", deletedTime)
+        .bind("now", now)
+        .bind("t", tenant.value())
+        .bind("id", id)
+        .execute();
+  }
+
+  public void renameExperiment(Handle h, TenantId tenant, long id, String name, long now) {
+    h.createUpdate(
+            "UPDATE experiments SET name = :name, last_update_time = :now WHERE tenant_id = :t AND experiment_id = :id")
+        .bind("name", name)
+        .bind("now", now)
+        .bind("t", tenant.value())
+        .bind("id", id)
+        .execute();
+  }
+
+  public void setExperimentTag(Handle h, TenantId tenant, long id, String key, String value) {
+    deleteExperimentTag(h, tenant, id, key);
+    h.createUpdate(
+            "INSERT INTO experiment_tags (tenant_id, experiment_id, tag_key, tag_value) VALUES (:t, :id, :k, :v)")
+        .bind("t", tenant.value())
+        .bind("id", id)
+        .bind("k", key)
+        .bind("v", value)
+        .execute();
+  }
+
+  public boolean deleteExperimentTag(Handle h, TenantId tenant, long id, String key) {
+    return h.createUpdate("DELETE FROM experiment_tags WHERE tenant_id = :t AND experiment_id = :id AND tag_key = :k")
+            .bind("t", tenant.value())
+            .bind("id", id)
+            .bind("k", key)
+            .execute()
+        > 0;
+  }
+
+  /** Marks the experiment's active runs deleted at {@code when} (so a restore can bring back exactly those). */
+  public void deleteRunsOfExperiment(Handle h, TenantId tenant, long experimentId, long when) {
+    h.createUpdate(
+            """
+            UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = :when
+            WHERE tenant_id = :t AND experiment_id = :e AND lifecycle_stage = 'active'""")
+        .bind("when", when)
+        .bind("t", tenant.value())
+        .bind("e", experimentId)
+        .execute();
+  }
+
+  public void restoreRunsOfExperiment(Handle h, TenantId tenant, long experimentId, long deletedAt) {
+    h.createUpdate(
+            """
+            UPDATE runs SET lifecycle_stage = 'active', deleted_time = NULL
+            WHERE tenant_id = :t AND experiment_id = :e AND lifecycle_stage = 'deleted' AND deleted_time = :when""")
+        .bind("when", deletedAt)
+        .bind("t", tenant.value())
+        .bind("e", experimentId)
+        .execute();
+  }
+
+  public Optional<Long> experimentDeletedTime(Handle h, TenantId tenant, long id) {
+    return h.createQuery("SELECT deleted_time FROM experiments WHERE tenant_id = :t AND experiment_id = :id")
+        .bind("t", tenant.value())
+        .bind("id", id)
+        .mapTo(Long.class)
+        .findOne();
+  }
+
+  public List<Long> searchIds(Handle h, SqlQuery q) {
+    return h.createQuery(q.sql()).bindMap(q.params()).mapTo(Long.class).list();
+  }
+
+  public List<String> searchRunIds(Handle h, SqlQuery q) {
+    return h.createQuery(q.sql()).bindMap(q.params()).mapTo(String.class).list();
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  public void insertRun(Handle h, TenantId tenant, RunInfo r) {
+    h.createUpdate(
+            """
+            INSERT INTO runs (tenant_id, run_uuid, experiment_id, name, user_id, status, start_time, end_time,
+                              lifecycle_stage, artifact_uri)
+            VALUES (:t, :id, :e, :name, :user, :status, :start, :end, :stage, :uri)""")
+        .bind("t", tenant.value())
+        .bind("id", r.runUuid())
+        .bind("e", r.experimentId())
+        .bind("name", r.runName())
+        .bind("user", r.userId())
+        .bind("status", r.status())
+        .bind("start", r.startTime())
+        .bind("end", r.endTime())
+        .bind("stage", r.lifecycleStage())
+        .bind("uri", r.artifactUri())
+        .execute();
+  }
+
+  public Optional<RunInfo> runInfo(Handle h, TenantId tenant, String runId) {
+    return h.createQuery("SELECT * FROM runs WHERE tenant_id = :t AND run_uuid = :id")
+        .bind("t", tenant.value())
+        .bind("id", runId)
+        .map(RUN_INFO)
+        .findOne();
+  }
+
+  /** Locks the run row for the rest of the transaction: writers to one run go one at a time. */
+  public Optional<RunInfo> runInfoForUpdate(Handle h, TenantId tenant, String runId) {
+    return h.createQuery("SELECT * FROM runs WHERE tenant_id = :t AND run_uuid = :id FOR UPDATE")
+        .bind("t", tenant.value())
+        .bind("id", runId)
+        .map(RUN_INFO)
+        .findOne();
+  }
+
+  public void updateRun(Handle h, TenantId tenant, String runId, String status, Long endTime, String name) {
+    h.createUpdate("UPDATE runs SET status = :status, end_time = :end, name = :name WHERE tenant_id = :t AND run_uuid = :id")
+        .bind("status", status)
+        .bind("end", endTime)
+        .bind("name", name)
+        .bind("t", tenant.value())
+        .bind("id", runId)
+        .execute();
+  }
+
+  public void setRunName(Handle h, TenantId tenant, String runId, String name) {
+    h.createUpdate("UPDATE runs SET name = :name WHERE tenant_id = :t AND run_uuid = :id")
+        .bind("name", name)
+        .bind("t", tenant.value())
+        .bind("id", runId)
+        .execute();
+  }
+
+  public void setRunLifecycle(Handle h, TenantId tenant, String runId, String stage, Long deletedTime) {
+    h.createUpdate("UPDATE runs SET lifecycle_stage = :stage, deleted_time = :dt WHERE tenant_id = :t AND run_uuid = :id")
+        .bind("stage", stage)
+        .bind("dt", deletedTime)
+        .bind("t", tenant.value())
+        .bind("id", runId)
+        .execute();
+  }
+
+  /** Full runs for the given ids, in the order given; ids that do not exist in this tenant are skipped. */
+  public List<Run> runs(Handle h, TenantId tenant, List<String> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    Map<String, RunInfo> infos = new HashMap<>();
+    h.createQuery("SELECT * FROM runs WHERE tenant_id = :t AND run_uuid IN (<ids>)")
+        .bind("t", tenant.value())
+        .bindList("ids", ids)
+        .map(RUN_INFO)
+        .forEach(r -> infos.put(r.runUuid(), r));
+    Map<String, Map<String, String>> params = keyValues(h, tenant, ids, "params", "param_key", "param_value");
+    Map<String, Map<String, String>> tags = keyValues(h, tenant, ids, "tags", "tag_key", "tag_value");
+    Map<String, List<Metric>> metrics = new HashMap<>();
+    h.createQuery(
+            """
+            SELECT run_uuid, metric_key, metric_value, ts, step, is_nan FROM latest_metrics
+            WHERE tenant_id = :t AND run_uuid IN (<ids>) ORDER BY metric_key""")
+        .bind("t", tenant.value())
+        .bindList("ids", ids)
+        .map((rs, ctx) -> Map.entry(rs.getString(1), metric(rs)))
+        .forEach(e -> metrics.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+    Map<String, List<DatasetInput>> inputs = datasetInputs(h, tenant, ids);
+    List<Run> out = new ArrayList<>(ids.size());
+    for (String id : ids) {
+      RunInfo info = infos.get(id);
+      if (info != null) {
+        out.add(new Run(info, metrics.getOrDefault(id, List.of()), params.getOrDefault(id, Map.of()),
+            tags.getOrDefault(id, Map.of()), inputs.getOrDefault(id, List.of())));
+      }
+    }
+    return out;
+  }
+
+  private static Metric metric(ResultSet rs) throws SQLException {
+    boolean nan = rs.getBoolean("is_nan");
+    return new Metric(rs.getString("metric_key"), nan ? Double.NaN : rs.getDouble("metric_value"), rs.getLong("ts"),
+        rs.getLong("step"));
+  }
+
+  private static Map<String, Map<String, String>> keyValues(
+      Handle h, TenantId tenant, Collection<String> ids, String table, String keyCol, String valueCol) {
+    // Table and column names come from the three call sites above, never from a request.
+    Map<String, Map<String, String>> out = new HashMap<>();
+    h.createQuery(
+            "SELECT run_uuid, " + keyCol + ", " + valueCol + " FROM " + table
+                + " WHERE tenant_id = :t AND run_uuid IN (<ids>)")
+        .bind("t", tenant.value())
+        .bindList("ids", List.copyOf(ids))
+        .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+        .forEach(r -> out.computeIfAbsent(r[0], k -> new TreeMap<>()).put(r[1], r[2] == null ? "" : r[2]));
+    return out;
+  }
+
+  private static Map<String, List<DatasetInput>> datasetInputs(Handle h, TenantId tenant, List<String> ids) {
+    Map<String, List<DatasetInput>> out = new HashMap<>();
+    Map<String, Map<String, String>> inputTags = new HashMap<>();
+    List<Object[]> rows =
+        h.createQuery(
+                """
+                SELECT i.destination_id, i.input_uuid, d.name, d.digest, d.source_type, d.source, d.schema_json,
+                       d.profile_json
+                FROM inputs i JOIN datasets d ON d.tenant_id = i.tenant_id AND d.dataset_uuid = i.source_id
+                WHERE i.tenant_id = :t AND i.destination_type = 'RUN' AND i.source_type = 'DATASET'
+                  AND i.destination_id IN (<ids>)
+                ORDER BY d.name, d.digest""")
+            .bind("t", tenant.value())
+            .bindList("ids", ids)
+            .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getString(2), new DatasetInput.Dataset(rs.getString(3),
+                rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8))})
+            .list();
+    if (rows.isEmpty()) {
+      return out;
+    }
+    h.createQuery("SELECT input_uuid, name, tag_value FROM input_tags WHERE tenant_id = :t AND input_uuid IN (<ids>)")
+        .bind("t", tenant.value())
+        .bindList("ids", rows.stream().map(r -> (String) r[1]).toList())
+        .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+        .forEach(r -> inputTags.computeIfAbsent(r[0], k -> new TreeMap<>()).put(r[1], r[2]));
+    for (Object[] r : rows) {
+      out.computeIfAbsent((String) r[0], k -> new ArrayList<>())
+          .add(new DatasetInput((DatasetInput.Dataset) r[2], inputTags.getOrDefault((String) r[1], Map.of())));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- params, tags, metrics
+
+  public Map<String, String> params(Handle h, TenantId tenant, String runId, Collection<String> keys) {
+    Map<String, String> out = new HashMap<>();
+    if (keys.isEmpty()) {
+      return out;
+    }
+    h.createQuery("SELECT param_key, param_value FROM params WHERE tenant_id = :t AND run_uuid = :r AND param_key IN (<k>)")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bindList("k", List.copyOf(keys))
+        .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
+        .forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
+  }
+
+  public void insertParams(Handle h, TenantId tenant, String runId, Map<String, String> params) {
+    if (params.isEmpty()) {
+      return;
+    }
+    PreparedBatch b =
+        h.prepareBatch("INSERT INTO params (tenant_id, run_uuid, param_key, param_value) VALUES (:t, :r, :k, :v)");
+    params.forEach((k, v) -> b.bind("t", tenant.value()).bind("r", runId).bind("k", k).bind("v", v).add());
+    b.execute();
+  }
+
+  public void setTags(Handle h, TenantId tenant, String runId, Map<String, String> tags) {
+    if (tags.isEmpty()) {
+      return;
+    }
+    h.createUpdate("DELETE FROM tags WHERE tenant_id = :t AND run_uuid = :r AND tag_key IN (<k>)")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bindList("k", List.copyOf(tags.keySet()))
+        .execute();
+    PreparedBatch b = h.prepareBatch("INSERT INTO tags (tenant_id, run_uuid, tag_key, tag_value) VALUES (:t, :r, :k, :v)");
+    tags.forEach((k, v) -> b.bind("t", tenant.value()).bind("r", runId).bind("k", k).bind("v", v).add());
+    b.execute();
+  }
+
+  public boolean deleteTag(Handle h, TenantId tenant, String runId, String key) {
+    return h.createUpdate("DELETE FROM tags WHERE tenant_id = :t AND run_uuid = :r AND tag_key = :k")
+            .bind("t", tenant.value())
+            .bind("r", runId)
+            .bind("k", key)
+            .execute()
+        > 0;
+  }
+
+  /**
+   * Appends metric points (an exact duplicate of a stored point is ignored, as in MLflow, which also
+   * makes a client's retry of the same batch harmless) and moves each key's latest value forward.
+   */
+  public void logMetrics(Handle h, TenantId tenant, String runId, List<Metric> metrics) {
+    if (metrics.isEmpty()) {
+      return;
+    }
+    String insert =
+        db.dialect() == Dialect.POSTGRES
+            ? """
+              INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+              VALUES (:t, :r, :k, :v, :ts, :step, :nan) ON CONFLICT DO NOTHING"""
+            // H2: every column is part of the key, so MERGE ... KEY is exactly "insert if absent".
+            : """
+              MERGE INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+              KEY (tenant_id, run_uuid, metric_key, step, ts, metric_value, is_nan)
+              VALUES (:t, :r, :k, :v, :ts, :step, :nan)""";
+    PreparedBatch b = h.prepareBatch(insert);
+    Map<String, Metric> newest = new LinkedHashMap<>();
+    for (Metric m : metrics) {
+      boolean nan = Double.isNaN(m.value());
+      b.bind("t", tenant.value()).bind("r", runId).bind("k", m.key()).bind("v", nan ? 0.0 : m.value())
+          .bind("ts", m.timestamp()).bind("step", m.step()).bind("nan", nan).add();
+      newest.merge(m.key(), m, (a, c) -> newer(c, a) ? c : a);
+    }
+    b.execute();
+    Map<String, Metric> current = new HashMap<>();
+    h.createQuery(
+            """
+            SELECT metric_key, metric_value, ts, step, is_nan FROM latest_metrics
+            WHERE tenant_id = :t AND run_uuid = :r AND metric_key IN (<k>) FOR UPDATE""")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bindList("k", List.copyOf(newest.keySet()))
+        .map((rs, ctx) -> metric(rs))
+        .forEach(m -> current.put(m.key(), m));
+    PreparedBatch inserts =
+        h.prepareBatch(
+            """
+            INSERT INTO latest_metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+            VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
+    PreparedBatch updates =
+        h.prepareBatch(
+            """
+            UPDATE latest_metrics SET metric_value = :v, ts = :ts, step = :step, is_nan = :nan
+            WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k""");
+    int ins = 0;
+    int upd = 0;
+    for (Metric m : newest.values()) {
+      Metric cur = current.get(m.key());
+      if (cur != null && !newer(m, cur)) {
+        continue;
+      }
+      boolean nan = Double.isNaN(m.value());
+      PreparedBatch target = cur == null ? inserts : updates;
+      target.bind("t", tenant.value()).bind("r", runId).bind("k", m.key()).bind("v", nan ? 0.0 : m.value())
+          .bind("ts", m.timestamp()).bind("step", m.step()).bind("nan", nan).add();
+      if (cur == null) {
+        ins++;
+      } else {
+        upd++;
+      }
+    }
+    if (ins > 0) {
+      inserts.execute();
+    }
+    if (upd > 0) {
+      updates.execute();
+    }
+  }
+
+  /** MLflow's "latest": greater step, then greater timestamp, then greater value (NaN counts as smallest). */
+  static boolean newer(Metric a, Metric b) {
+    if (a.step() != b.step()) {
+      return a.step() > b.step();
+    }
+    if (a.timestamp() != b.timestamp()) {
+      return a.timestamp() > b.timestamp();
+    }
+    if (Double.isNaN(a.value())) {
+      return false;
+    }
+    return Double.isNaN(b.value()) || a.value() > b.value();
+  }
+
+  /** One page of a metric's history, ordered by step, timestamp and value. */
+  public List<Metric> metricHistory(Handle h, TenantId tenant, String runId, String key, int offset, int limit) {
+    return h.createQuery(
+            """
+            SELECT metric_key, metric_value, ts, step, is_nan FROM metrics
+            WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k
+            ORDER BY step, ts, is_nan, metric_value
+            LIMIT :limit OFFSET :offset""")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bind("k", key)
+        .bind("limit", limit)
+        .bind("offset", offset)
+        .map((rs, ctx) -> metric(rs))
+        .list();
+  }
+
+  /** Distinct steps of a metric in [startStep, endStep], ascending. */
+  public List<Long> metricSteps(Handle h, TenantId tenant, String runId, String key, Long startStep, Long endStep) {
+    return h.createQuery(
+            """
+            SELECT DISTINCT step FROM metrics
+            WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k
+              AND (:lo IS NULL OR step >= :lo) AND (:hi IS NULL OR step <= :hi)
+            ORDER BY step""")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bind("k", key)
+        .bind("lo", startStep)
+        .bind("hi", endStep)
+        .mapTo(Long.class)
+        .list();
+  }
+
+  /** Every point of a metric at the given steps. */
+  public List<Metric> metricsAtSteps(Handle h, TenantId tenant, String runId, String key, List<Long> steps) {
+    if (steps.isEmpty()) {
+      return List.of();
+    }
+    return h.createQuery(
+            """
+            SELECT metric_key, metric_value, ts, step, is_nan FROM metrics
+            WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k AND step IN (<steps>)
+            ORDER BY step, ts, is_nan, metric_value""")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bind("k", key)
+        .bindList("steps", steps)
+        .map((rs, ctx) -> metric(rs))
+        .list();
+  }
+
+  // ---------------------------------------------------------------- datasets and inputs
+
+  public String upsertDataset(Handle h, TenantId tenant, long experimentId, DatasetInput.Dataset d, String newUuid) {
+    Optional<String> existing =
+        h.createQuery(
+                """
+                SELECT dataset_uuid FROM datasets
+                WHERE tenant_id = :t AND experiment_id = :e AND name = :n AND digest = :d""")
+            .bind("t", tenant.value())
+            .bind("e", experimentId)
+            .bind("n", d.name())
+            .bind("d", d.digest())
+            .mapTo(String.class)
+            .findOne();
+    if (existing.isPresent()) {
+      return existing.get();
+    }
+    h.createUpdate(
+            """
+            INSERT INTO datasets (tenant_id, dataset_uuid, experiment_id, name, digest, source_type, source,
+                                  schema_json, profile_json)
+            VALUES (:t, :id, :e, :n, :d, :st, :s, :schema, :profile)""")
+        .bind("t", tenant.value())
+        .bind("id", newUuid)
+        .bind("e", experimentId)
+        .bind("n", d.name())
+        .bind("d", d.digest())
+        .bind("st", d.sourceType())
+        .bind("s", d.source())
+        .bind("schema", d.schema())
+        .bind("profile", d.profile())
+        .execute();
+    return newUuid;
+  }
+
+  /** Links a dataset to a run once; returns false when the link already existed. */
+  public boolean insertInput(Handle h, TenantId tenant, String inputUuid, String datasetUuid, String runId,
+      Map<String, String> tags) {
+    boolean exists =
+        h.createQuery(
+                """
+                SELECT COUNT(*) FROM inputs WHERE tenant_id = :t AND source_type = 'DATASET' AND source_id = :s
+                  AND destination_type = 'RUN' AND destination_id = :r""")
+            .bind("t", tenant.value())
+            .bind("s", datasetUuid)
+            .bind("r", runId)
+            .mapTo(Long.class)
+            .one()
+        > 0;
+    if (exists) {
+      return false;
+    }
+    h.createUpdate(
+            """
+            INSERT INTO inputs (tenant_id, input_uuid, source_type, source_id, destination_type, destination_id)
+            VALUES (:t, :id, 'DATASET', :s, 'RUN', :r)""")
+        .bind("t", tenant.value())
+        .bind("id", inputUuid)
+        .bind("s", datasetUuid)
+        .bind("r", runId)
+        .execute();
+    if (!tags.isEmpty()) {
+      PreparedBatch b =
+          h.prepareBatch("INSERT INTO input_tags (tenant_id, input_uuid, name, tag_value) VALUES (:t, :i, :n, :v)");
+      tags.forEach((k, v) -> b.bind("t", tenant.value()).bind("i", inputUuid).bind("n", k).bind("v", v).add());
+      b.execute();
+    }
+    return true;
+  }
+}

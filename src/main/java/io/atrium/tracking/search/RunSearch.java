@@ -1,0 +1,415 @@
+package io.atrium.tracking.search;
+
+import static java.util.Objects.requireNonNull;
+
+import io.atrium.common.MlflowError;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+
+/**
+ * Compiles an MLflow SearchRuns request (filter string, order_by list, view type, page) into one
+ * parameterized SQL query over the V1 schema that runs unchanged on H2 and PostgreSQL.
+ *
+ * <p>Semantics follow MLflow's SQLAlchemy store ({@code mlflow/store/tracking/sqlalchemy_store.py}
+ * and {@code mlflow/utils/search_utils.py}):
+ *
+ * <ul>
+ *   <li>Clauses are AND-ed; a metric/param/tag clause matches only runs that have the key, so
+ *       {@code params.x != 'a'} does not match runs without {@code x}. {@code IS NULL} / {@code IS
+ *       NOT NULL} (an Atrium addition) test for absence/presence of the key.
+ *   <li>Metrics compare the latest value. A NaN latest value behaves as a float NaN does in
+ *       MLflow's client-side filter: it matches only {@code !=}.
+ *   <li>Ordering puts runs lacking the key last whatever the direction and, for metrics, NaN after
+ *       every number; then MLflow's default {@code start_time DESC} (unless already ordered by
+ *       start time) and {@code run_uuid ASC} as the tie-breaker, so pagination is stable.
+ * </ul>
+ */
+public final class RunSearch {
+  private enum Type {
+    METRIC,
+    PARAM,
+    TAG,
+    ATTRIBUTE,
+    DATASET
+  }
+
+  private static final List<String> IDENTIFIERS =
+      List.of("metric", "parameter", "tag", "attribute", "dataset");
+
+  private static final List<String> METRIC_COMPARATORS = List.of(">", ">=", "!=", "=", "<", "<=");
+  private static final List<String> PARAM_COMPARATORS = List.of("!=", "=", "LIKE", "ILIKE");
+  private static final List<String> STRING_ATTRIBUTE_COMPARATORS =
+      List.of("!=", "=", "LIKE", "ILIKE", "IN", "NOT IN");
+  private static final List<String> DATASET_COMPARATORS = STRING_ATTRIBUTE_COMPARATORS;
+
+  private static final List<String> SEARCHABLE_ATTRIBUTES =
+      List.of(
+          "artifact_uri", "end_time", "run_id", "run_name", "start_time", "status", "user_id",
+          "created", "Created", "run name", "Run name", "Run Name");
+  private static final List<String> ORDERABLE_ATTRIBUTES =
+      List.of(
+          "artifact_uri", "end_time", "run_id", "run_name", "start_time", "status", "user_id",
+          "created", "Created");
+  private static final Set<String> NUMERIC_ATTRIBUTES = Set.of("start_time", "end_time");
+  private static final List<String> DATASET_KEYS = List.of("name", "digest", "context");
+
+  /** MLflow's input tag holding a dataset's role for the run (training, eval, ...). */
+  static final String DATASET_CONTEXT_TAG = "mlflow.data.context";
+
+  /** Attribute (canonical name) to column; the only attribute names that reach SQL text. */
+  private static final Map<String, String> ATTRIBUTE_COLUMNS =
+      Map.of(
+          "run_id", "r.run_uuid",
+          "run_name", "r.name",
+          "status", "r.status",
+          "user_id", "r.user_id",
+          "artifact_uri", "r.artifact_uri",
+          "start_time", "r.start_time",
+          "end_time", "r.end_time");
+
+  private RunSearch() {}
+
+  /**
+   * {@code SELECT r.run_uuid FROM runs r WHERE r.tenant_id = :tenant AND r.experiment_id IN (...)
+   * AND <lifecycle per view> AND <filter> ORDER BY <order_by..., then default> LIMIT :limit OFFSET
+   * :offset}. An empty experiment list matches nothing.
+   *
+   * @throws MlflowError INVALID_PARAMETER_VALUE for a bad filter, order_by or page
+   */
+  public static SqlQuery compile(
+      long tenantId,
+      List<Long> experimentIds,
+      String filter,
+      List<String> orderBy,
+      ViewType view,
+      int offset,
+      int limit) {
+    requireNonNull(experimentIds);
+    requireNonNull(view);
+    Sql.checkPaging(offset, limit);
+    List<Clause> clauses = FilterParser.parse(filter);
+    List<OrderBy> orders = new ArrayList<>();
+    for (String o : orderBy == null ? List.<String>of() : orderBy) {
+      orders.add(OrderBy.parse(requireNonNull(o)));
+    }
+
+    SqlParams params = new SqlParams();
+    params.named("tenant", tenantId);
+
+    List<String> where = new ArrayList<>();
+    where.add("r.tenant_id = :tenant");
+    if (experimentIds.isEmpty()) {
+      where.add("1 = 0");
+    } else {
+      StringJoiner ids = new StringJoiner(", ", "r.experiment_id IN (", ")");
+      for (int k = 0; k < experimentIds.size(); k++) {
+        ids.add(params.named("e" + k, requireNonNull(experimentIds.get(k))));
+      }
+      where.add(ids.toString());
+    }
+    where.add(view.lifecyclePredicate("r"));
+    for (Clause c : clauses) {
+      where.add(predicate(c, params));
+    }
+
+    List<String> joins = new ArrayList<>();
+    List<String> orderTerms = new ArrayList<>();
+    orderTerms(orders, params, joins, orderTerms);
+
+    StringBuilder sql = new StringBuilder("SELECT r.run_uuid FROM runs r");
+    for (String j : joins) {
+      sql.append(' ').append(j);
+    }
+    sql.append(" WHERE ").append(String.join(" AND ", where));
+    sql.append(" ORDER BY ").append(String.join(", ", orderTerms));
+    sql.append(" LIMIT ").append(params.named("limit", limit));
+    sql.append(" OFFSET ").append(params.named("offset", offset));
+    return new SqlQuery(sql.toString(), params.values());
+  }
+
+  private static Type type(String entity) {
+    if (entity == null) {
+      return Type.ATTRIBUTE;
+    }
+    return switch (entity) {
+      case "metric", "metrics" -> Type.METRIC;
+      case "parameter", "parameters", "param", "params" -> Type.PARAM;
+      case "tag", "tags" -> Type.TAG;
+      case "attribute", "attr", "attributes", "run" -> Type.ATTRIBUTE;
+      case "dataset", "datasets" -> Type.DATASET;
+      default ->
+          throw MlflowError.invalid(
+              "Invalid entity type '" + entity + "'. Valid values are " + Sql.pyList(IDENTIFIERS));
+    };
+  }
+
+  /** MLflow's aliases: created is start_time, "run name" is run_name. */
+  private static String canonicalAttribute(String key) {
+    return switch (key) {
+      case "created", "Created" -> "start_time";
+      case "run name", "Run name", "Run Name" -> "run_name";
+      default -> key;
+    };
+  }
+
+  private static String predicate(Clause c, SqlParams params) {
+    Type type = type(c.entity());
+    String cmp = c.comparator();
+    Value v = c.value();
+    return switch (type) {
+      case METRIC -> metricPredicate(c, params);
+      case PARAM ->
+          keyValuePredicate(
+              c, params, "parameter", "params", "param_key", "param_value", false);
+      case TAG -> keyValuePredicate(c, params, "tag", "tags", "tag_key", "tag_value", true);
+      case ATTRIBUTE -> attributePredicate(c, params);
+      case DATASET -> {
+        if (!DATASET_KEYS.contains(c.key())) {
+          throw MlflowError.invalid(
+              "Invalid dataset key '"
+                  + c.key()
+                  + "' specified. Valid keys are '"
+                  + Sql.pySet(DATASET_KEYS)
+                  + "'");
+        }
+        Sql.checkComparator(cmp, DATASET_COMPARATORS);
+        requireString(
+            v, cmp, "Expected a quoted string value for dataset attributes. Got value " + v.raw());
+        yield datasetPredicate(c.key(), cmp, v, params);
+      }
+    };
+  }
+
+  /** Scalar string for =, LIKE...; list of strings for IN / NOT IN. */
+  private static void requireString(Value v, String cmp, String message) {
+    if (v instanceof Value.Num) {
+      throw MlflowError.invalid(message);
+    }
+    Sql.requireShapeFor(cmp, v, message);
+  }
+
+  private static String metricPredicate(Clause c, SqlParams params) {
+    String cmp = c.comparator();
+    Sql.checkComparator(cmp, Sql.plus(METRIC_COMPARATORS, Sql.NULL_CHECKS));
+    String exists =
+        "SELECT 1 FROM latest_metrics lm WHERE lm.tenant_id = :tenant AND lm.run_uuid = r.run_uuid"
+            + " AND lm.metric_key = "
+            + params.bind(c.key());
+    if (cmp.equals("IS NULL")) {
+      return "NOT EXISTS (" + exists + ")";
+    }
+    if (cmp.equals("IS NOT NULL")) {
+      return "EXISTS (" + exists + ")";
+    }
+    if (!(c.value() instanceof Value.Num n)) {
+      throw MlflowError.invalid(
+          "Expected numeric value type for metric. Found " + c.value().raw());
+    }
+    double d = n.value().doubleValue();
+    if (cmp.equals("!=")) {
+      // NaN differs from every number, so a NaN latest value satisfies != and nothing else.
+      return "EXISTS ("
+          + exists
+          + " AND (lm.is_nan = TRUE OR "
+          + Sql.numericComparison("lm.metric_value", cmp, d, params)
+          + "))";
+    }
+    return "EXISTS ("
+        + exists
+        + " AND lm.is_nan = FALSE AND "
+        + Sql.numericComparison("lm.metric_value", cmp, d, params)
+        + ")";
+  }
+
+  private static String keyValuePredicate(
+      Clause c,
+      SqlParams params,
+      String typeName,
+      String table,
+      String keyColumn,
+      String valueColumn,
+      boolean nullableValue) {
+    String cmp = c.comparator();
+    Sql.checkComparator(cmp, Sql.plus(PARAM_COMPARATORS, Sql.NULL_CHECKS));
+    String exists =
+        "SELECT 1 FROM "
+            + table
+            + " kv WHERE kv.tenant_id = :tenant AND kv.run_uuid = r.run_uuid AND kv."
+            + keyColumn
+            + " = "
+            + params.bind(c.key());
+    if (cmp.equals("IS NULL") || cmp.equals("IS NOT NULL")) {
+      // A tag stored with a NULL value counts as absent: it has no value to show.
+      String present = nullableValue ? exists + " AND kv." + valueColumn + " IS NOT NULL" : exists;
+      return (cmp.equals("IS NULL") ? "NOT EXISTS (" : "EXISTS (") + present + ")";
+    }
+    if (!(c.value() instanceof Value.Str)) {
+      throw MlflowError.invalid(
+          "Expected a quoted string value for "
+              + typeName
+              + " (e.g. 'my-value'). Got value "
+              + c.value().raw());
+    }
+    return "EXISTS ("
+        + exists
+        + " AND "
+        + Sql.stringComparison("kv." + valueColumn, cmp, c.value(), params)
+        + ")";
+  }
+
+  private static void checkSearchableAttribute(String key, List<String> valid) {
+    if (!valid.contains(key)) {
+      throw MlflowError.invalid(
+          "Invalid attribute key '" + key + "' specified. Valid keys are '" + Sql.pySet(valid) + "'");
+    }
+  }
+
+  private static String attributePredicate(Clause c, SqlParams params) {
+    checkSearchableAttribute(c.key(), SEARCHABLE_ATTRIBUTES);
+    String key = canonicalAttribute(c.key());
+    String column = ATTRIBUTE_COLUMNS.get(key);
+    String cmp = c.comparator();
+    Value v = c.value();
+    if (NUMERIC_ATTRIBUTES.contains(key)) {
+      Sql.checkComparator(cmp, Sql.plus(METRIC_COMPARATORS, Sql.NULL_CHECKS));
+      if (cmp.equals("IS NULL") || cmp.equals("IS NOT NULL")) {
+        return column + " " + cmp;
+      }
+      if (!(v instanceof Value.Num n)) {
+        throw MlflowError.invalid(
+            "Expected numeric value type for numeric attribute: "
+                + c.key()
+                + ". Found "
+                + v.raw());
+      }
+      return Sql.numericComparison(column, cmp, n.forIntegerColumn(), params);
+    }
+    Sql.checkComparator(cmp, Sql.plus(STRING_ATTRIBUTE_COMPARATORS, Sql.NULL_CHECKS));
+    if (cmp.equals("IS NULL") || cmp.equals("IS NOT NULL")) {
+      return column + " " + cmp;
+    }
+    if (v instanceof Value.Num) {
+      throw MlflowError.invalid(
+          "Expected a quoted string value for attributes. Got value " + v.raw());
+    }
+    if ((v instanceof Value.StrList || cmp.equals("IN") || cmp.equals("NOT IN"))
+        && !key.equals("run_id")) {
+      throw MlflowError.invalid(
+          "Only the 'run_id' attribute supports comparison with a list of quoted string values.");
+    }
+    Sql.requireShapeFor(
+        cmp, v, "Expected a quoted string value for attributes. Got value " + v.raw());
+    return Sql.stringComparison(column, cmp, v, params);
+  }
+
+  private static String datasetPredicate(String key, String cmp, Value v, SqlParams params) {
+    StringBuilder sb =
+        new StringBuilder(
+            "EXISTS (SELECT 1 FROM inputs i JOIN datasets d ON d.tenant_id = i.tenant_id"
+                + " AND d.dataset_uuid = i.source_id");
+    String column;
+    if (key.equals("context")) {
+      sb.append(
+              " JOIN input_tags it ON it.tenant_id = i.tenant_id AND it.input_uuid = i.input_uuid"
+                  + " AND it.name = ")
+          .append(params.bind(DATASET_CONTEXT_TAG));
+      column = "it.tag_value";
+    } else {
+      column = key.equals("name") ? "d.name" : "d.digest";
+    }
+    sb.append(
+        " WHERE i.tenant_id = :tenant AND i.source_type = 'DATASET'"
+            + " AND i.destination_type = 'RUN' AND i.destination_id = r.run_uuid AND ");
+    sb.append(Sql.stringComparison(column, cmp, v, params)).append(')');
+    return sb.toString();
+  }
+
+  private static void orderTerms(
+      List<OrderBy> orders, SqlParams params, List<String> joins, List<String> terms) {
+    Set<String> seen = new HashSet<>();
+    boolean startTimeOrdered = false;
+    int n = 0;
+    for (OrderBy o : orders) {
+      Type type = type(o.entity());
+      String dir = o.direction();
+      String dedupeKey;
+      switch (type) {
+        case ATTRIBUTE -> {
+          checkSearchableAttribute(o.key(), ORDERABLE_ATTRIBUTES);
+          String key = canonicalAttribute(o.key());
+          String column = ATTRIBUTE_COLUMNS.get(key);
+          startTimeOrdered |= key.equals("start_time");
+          dedupeKey = "attribute\0" + key;
+          // NULLs last in both directions, spelled out because H2 and PostgreSQL default
+          // differently.
+          terms.add("CASE WHEN " + column + " IS NULL THEN 1 ELSE 0 END");
+          terms.add(column + " " + dir);
+        }
+        case METRIC -> {
+          String a = "o" + n++;
+          joins.add(
+              "LEFT JOIN latest_metrics "
+                  + a
+                  + " ON "
+                  + a
+                  + ".tenant_id = :tenant AND "
+                  + a
+                  + ".run_uuid = r.run_uuid AND "
+                  + a
+                  + ".metric_key = "
+                  + params.bind(o.key()));
+          dedupeKey = "metric\0" + o.key();
+          // MLflow: numbers first, then NaN, then runs without the metric, in either direction.
+          terms.add(
+              "CASE WHEN " + a + ".is_nan = TRUE THEN 1 WHEN " + a
+                  + ".run_uuid IS NULL THEN 2 ELSE 0 END");
+          terms.add(a + ".metric_value " + dir);
+        }
+        case PARAM, TAG -> {
+          String a = "o" + n++;
+          boolean param = type == Type.PARAM;
+          String table = param ? "params" : "tags";
+          String keyColumn = param ? "param_key" : "tag_key";
+          String valueColumn = a + (param ? ".param_value" : ".tag_value");
+          joins.add(
+              "LEFT JOIN "
+                  + table
+                  + " "
+                  + a
+                  + " ON "
+                  + a
+                  + ".tenant_id = :tenant AND "
+                  + a
+                  + ".run_uuid = r.run_uuid AND "
+                  + a
+                  + "."
+                  + keyColumn
+                  + " = "
+                  + params.bind(o.key()));
+          dedupeKey = (param ? "parameter\0" : "tag\0") + o.key();
+          terms.add("CASE WHEN " + valueColumn + " IS NULL THEN 1 ELSE 0 END");
+          terms.add(valueColumn + " " + dir);
+        }
+        default ->
+            throw MlflowError.invalid(
+                "Invalid identifier type '" + (o.entity() == null ? "" : o.entity()) + "'");
+      }
+      if (!seen.add(dedupeKey)) {
+        List<String> texts = new ArrayList<>();
+        for (OrderBy x : orders) {
+          texts.add(x.text());
+        }
+        throw MlflowError.invalid("`order_by` contains duplicate fields: " + Sql.pyList(texts));
+      }
+    }
+    if (!startTimeOrdered) {
+      terms.add("CASE WHEN r.start_time IS NULL THEN 1 ELSE 0 END");
+      terms.add("r.start_time DESC");
+    }
+    terms.add("r.run_uuid ASC");
+  }
+}
