@@ -78,3 +78,15 @@ PY
     log "ERROR: could not find a free port"
     return 1
 }
+
+# Makes sure Maven is on PATH, installing Debian's package when it is missing (CI runs as root).
+atrium_require_maven() {
+    command -v mvn >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing Maven from Debian's packages"
+        apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null \
+            || die "could not install maven"
+        return 0
+    fi
+    die "Maven (mvn) is required; install it (e.g. apt-get install maven)"
+}
