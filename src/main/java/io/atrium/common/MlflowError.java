@@ -11,10 +11,21 @@ public final class MlflowError extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final ErrorCode code;
+  private final long retryAfterSeconds;
 
   public MlflowError(ErrorCode code, String message) {
+    this(code, message, 0);
+  }
+
+  private MlflowError(ErrorCode code, String message, long retryAfterSeconds) {
     super(requireNonNull(message), null, false, false);
     this.code = requireNonNull(code);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** Seconds the client should wait before retrying (sent as Retry-After); 0 when not applicable. */
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public ErrorCode code() {
@@ -57,6 +68,11 @@ public final class MlflowError extends RuntimeException {
 
   public static MlflowError exhausted(String message) {
     return new MlflowError(ErrorCode.RESOURCE_EXHAUSTED, message);
+  }
+
+  /** Over a rate, concurrency or quota limit: 429 with a Retry-After of at least one second. */
+  public static MlflowError throttled(String message, long retryAfterSeconds) {
+    return new MlflowError(ErrorCode.RESOURCE_EXHAUSTED, message, Math.max(1, retryAfterSeconds));
   }
 
   public static MlflowError internal(String message) {

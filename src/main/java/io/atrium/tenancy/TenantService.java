@@ -84,6 +84,30 @@ public final class TenantService {
     return t;
   }
 
+  /**
+   * The named tenant, for a control-plane operation that needs {@code minimum} role there. Platform
+   * admins pass; non-members get the tenant-not-found answer; members below {@code minimum} get 403.
+   */
+  public Tenant requireRole(RequestContext rc, String name, io.atrium.authz.Role minimum) {
+    Tenant t = store.byName(name).orElseThrow(() -> TenantAccess.notFound(name));
+    if (rc.platformAdmin()) {
+      if (t.status() == TenantStatus.DELETED) {
+        throw TenantAccess.notFound(name);
+      }
+      return t;
+    }
+    var role = identities.role(t.id(), rc.principal().id());
+    if (t.status() == TenantStatus.DELETED || role.isEmpty()
+        || rc.token().boundTenant().filter(b -> !b.equals(t.id())).isPresent()) {
+      throw TenantAccess.notFound(name);
+    }
+    if (!role.get().atLeast(minimum)) {
+      throw MlflowError.permissionDenied(
+          "Permission denied: this needs role " + minimum.wire() + " or higher in tenant '" + t.name() + "'");
+    }
+    return t;
+  }
+
   public Tenant setStatus(RequestContext rc, String name, TenantStatus status) {
     requirePlatformAdmin(rc);
     Tenant t = store.byName(name).orElseThrow(() -> TenantAccess.notFound(name));

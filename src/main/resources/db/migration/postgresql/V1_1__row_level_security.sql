@@ -1,4 +1,5 @@
--- Row-level security: the database's own enforcement of tenant isolation, independent of the
+-- Row-level security (numbered 1.1 so that it runs right after V1 and before every later
+-- migration, on fresh and on upgraded databases alike): the database's own enforcement of tenant isolation, independent of the
 -- application's WHERE clauses. Database.inTenant() sets atrium.tenant_id for the transaction; with
 -- the setting absent (Database.platform()) the comparison is NULL and no tenant row is visible.
 -- FORCE makes the policies apply to the table owner too; the server refuses to start as a role with
@@ -22,3 +23,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "${app_ro
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "${app_role}";
 -- The audit log is append-only for the application.
 REVOKE UPDATE, DELETE ON audit_log FROM "${app_role}";
+
+-- Tables created by later migrations get the same grants without each migration repeating them.
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "${app_role}";
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO "${app_role}";
