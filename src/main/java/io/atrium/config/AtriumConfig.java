@@ -31,17 +31,22 @@ public record AtriumConfig(
     requireNonNull(migrationUser, "migrationUser");
     requireNonNull(migrationPassword, "migrationPassword");
     requireNonNull(artifactRoot, "artifactRoot");
+    // Messages name the flag and the variable (ConfigException's promise), so an operator who set
+    // ATRIUM_DB_POOL_SIZE=0 is told which of the two to fix.
     if (port < 0 || port > 65535) {
-      throw new ConfigException("port must be 0..65535, got " + port);
+      throw new ConfigException(ConfigKeys.PORT.flag() + " / " + ConfigKeys.PORT.env() + " must be 0..65535, got " + port);
     }
     if (databasePoolSize < 1 || databasePoolSize > 1000) {
-      throw new ConfigException("db pool size must be 1..1000, got " + databasePoolSize);
+      throw new ConfigException(ConfigKeys.DB_POOL_SIZE.flag() + " / " + ConfigKeys.DB_POOL_SIZE.env()
+          + " must be 1..1000, got " + databasePoolSize);
     }
     if (maxBodyBytes < 1024) {
-      throw new ConfigException("max body bytes must be at least 1024, got " + maxBodyBytes);
+      throw new ConfigException(ConfigKeys.MAX_BODY_BYTES.flag() + " / " + ConfigKeys.MAX_BODY_BYTES.env()
+          + " must be at least 1024, got " + maxBodyBytes);
     }
     if (!databaseUrl.startsWith("jdbc:h2:") && !databaseUrl.startsWith("jdbc:postgresql:")) {
-      throw new ConfigException("database url must be jdbc:h2:... or jdbc:postgresql:..., got " + databaseUrl);
+      throw new ConfigException(ConfigKeys.DB_URL.flag() + " / " + ConfigKeys.DB_URL.env()
+          + " must be jdbc:h2:... or jdbc:postgresql:..., got " + databaseUrl);
     }
   }
 

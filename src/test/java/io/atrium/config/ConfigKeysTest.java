@@ -1,0 +1,172 @@
+package io.atrium.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.atrium.config.ConfigKeys.Key;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Pins every setting's name, variable, flag and default: changing one must be a deliberate edit here. */
+class ConfigKeysTest {
+  private static final Map<String, String> NO_FLAGS = Map.of();
+  private static final Map<String, String> NO_ENV = Map.of();
+
+  @Test
+  void everyKeyIsPinned() {
+    assertThat(ConfigKeys.SERVER_KEYS)
+        .extracting(Key::name, Key::env, Key::flag, Key::defaultValue)
+        .containsExactly(
+            tuple("host", "ATRIUM_HOST", "--host", "127.0.0.1"),
+            tuple("port", "ATRIUM_PORT", "--port", "5000"),
+            tuple("data-dir", "ATRIUM_DATA_DIR", "--data-dir", "./atrium-data"),
+            tuple("db-url", "ATRIUM_DB_URL", "--db-url", ""),
+            tuple("db-user", "ATRIUM_DB_USER", "--db-user", "atrium"),
+            tuple("db-password", "ATRIUM_DB_PASSWORD", "--db-password", ""),
+            tuple("db-migration-user", "ATRIUM_DB_MIGRATION_USER", "--db-migration-user", ""),
+            tuple(
+                "db-migration-password", "ATRIUM_DB_MIGRATION_PASSWORD", "--db-migration-password", ""),
+            tuple("db-pool-size", "ATRIUM_DB_POOL_SIZE", "--db-pool-size", "16"),
+            tuple("artifact-root", "ATRIUM_ARTIFACT_ROOT", "--artifact-root", ""),
+            tuple("max-body-bytes", "ATRIUM_MAX_BODY_BYTES", "--max-body-bytes", "16777216"));
+    assertThat(ConfigKeys.CLIENT_ENV).containsExactly("ATRIUM_TOKEN", "ATRIUM_URL", "ATRIUM_JAVA_OPTS", "ATRIUM_HOME");
+    assertThat(ConfigKeys.SERVER_KEYS).allSatisfy(k -> assertThat(k.description()).isNotBlank());
+  }
+
+  @Test
+  void defaultsGiveALocalServerOnEmbeddedH2UnderTheDataDir() {
+    AtriumConfig c = ConfigKeys.resolve(NO_FLAGS, NO_ENV);
+    Path dataDir = Path.of("./atrium-data").toAbsolutePath().normalize();
+    assertThat(c.host()).isEqualTo("127.0.0.1");
+    assertThat(c.port()).isEqualTo(5000);
+    assertThat(c.dataDir()).isEqualTo(dataDir);
+    assertThat(c.isPostgres()).isFalse();
+    assertThat(c.databaseUrl())
+        .isEqualTo(AtriumConfig.defaultH2Url(dataDir))
+        .isEqualTo("jdbc:h2:file:" + dataDir.resolve("db").resolve("atrium") + ";DB_CLOSE_ON_EXIT=FALSE");
+    assertThat(c.databaseUser()).isEqualTo("atrium");
+    assertThat(c.databasePassword()).isEmpty();
+    assertThat(c.migrationUser()).isEmpty();
+    assertThat(c.migrationPassword()).isEmpty();
+    assertThat(c.databasePoolSize()).isEqualTo(16);
+    assertThat(c.artifactRoot()).isEqualTo(dataDir.resolve("artifacts"));
+    assertThat(c.maxBodyBytes()).isEqualTo(16L << 20);
+  }
+
+  @Test
+  void theDataDirMovesTheDefaultDatabaseAndArtifacts(@TempDir Path tmp) {
+    AtriumConfig c = ConfigKeys.resolve(Map.of("data-dir", tmp.toString()), NO_ENV);
+    assertThat(c.databaseUrl()).startsWith("jdbc:h2:file:" + tmp.toAbsolutePath().resolve("db"));
+    assertThat(c.artifactRoot()).isEqualTo(tmp.toAbsolutePath().normalize().resolve("artifacts"));
+  }
+
+  @Test
+  void flagsBeatEnvironmentWhichBeatsDefaults() {
+    AtriumConfig c =
+        ConfigKeys.resolve(
+            Map.of("port", "7000", "db-user", "flag-user"),
+            Map.of("ATRIUM_PORT", "6000", "ATRIUM_DB_USER", "env-user", "ATRIUM_DB_POOL_SIZE", "4", "ATRIUM_HOST", "0.0.0.0"));
+    assertThat(c.port()).isEqualTo(7000);
+    assertThat(c.databaseUser()).isEqualTo("flag-user");
+    assertThat(c.databasePoolSize()).isEqualTo(4);
+    assertThat(c.host()).isEqualTo("0.0.0.0");
+    assertThat(c.maxBodyBytes()).isEqualTo(16L << 20);
+  }
+
+  @Test
+  void postgresSettingsComeThrough() {
+    AtriumConfig c =
+        ConfigKeys.resolve(
+            NO_FLAGS,
+            Map.of(
+                "ATRIUM_DB_URL", "jdbc:postgresql://db.internal:5432/atrium",
+                "ATRIUM_DB_USER", "atrium_app",
+                "ATRIUM_DB_PASSWORD", "app-secret",
+                "ATRIUM_DB_MIGRATION_USER", "atrium_owner",
+                "ATRIUM_DB_MIGRATION_PASSWORD", "owner-secret"));
+    assertThat(c.isPostgres()).isTrue();
+    assertThat(c.databaseUrl()).isEqualTo("jdbc:postgresql://db.internal:5432/atrium");
+    assertThat(c.migrationUser()).contains("atrium_owner");
+    assertThat(c.migrationPassword()).contains("owner-secret");
+    assertThat(c.databasePassword()).isEqualTo("app-secret");
+  }
+
+  @Test
+  void anUnknownAtriumVariableStopsStartUpAndIsNamed() {
+    assertThatThrownBy(() -> ConfigKeys.resolve(NO_FLAGS, Map.of("ATRIUM_DB_POOLSIZE", "4", "ATRIUM_PORT", "6000")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("ATRIUM_DB_POOLSIZE")
+        .hasMessageContaining("ATRIUM_DB_POOL_SIZE");
+  }
+
+  @Test
+  void clientSideAndForeignVariablesAreAccepted() {
+    Map<String, String> env =
+        Map.of(
+            "ATRIUM_TOKEN", "atr_0123456789abcdef01234567_" + "A".repeat(43),
+            "ATRIUM_URL", "http://127.0.0.1:5000",
+            "ATRIUM_JAVA_OPTS", "-Xmx1g",
+            "ATRIUM_HOME", "/opt/atrium",
+            "PATH", "/usr/bin",
+            "MLFLOW_TRACKING_URI", "http://elsewhere",
+            "atrium_port", "1");
+    assertThat(ConfigKeys.resolve(NO_FLAGS, env).port()).isEqualTo(5000);
+  }
+
+  @Test
+  void anUnknownFlagIsRefused() {
+    assertThatThrownBy(() -> ConfigKeys.resolve(Map.of("db-pool", "4"), NO_ENV))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--db-pool");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "port           | http   | ATRIUM_PORT",
+        "port           | 70000  | ATRIUM_PORT",
+        "port           | -1     | ATRIUM_PORT",
+        "port           | ''     | ATRIUM_PORT",
+        "db-pool-size   | 0      | ATRIUM_DB_POOL_SIZE",
+        "db-pool-size   | 1001   | ATRIUM_DB_POOL_SIZE",
+        "db-pool-size   | sixteen| ATRIUM_DB_POOL_SIZE",
+        "max-body-bytes | 100    | ATRIUM_MAX_BODY_BYTES",
+        "max-body-bytes | 16MB   | ATRIUM_MAX_BODY_BYTES",
+        "db-url         | postgres://db/atrium | ATRIUM_DB_URL",
+      })
+  void badValuesFailWithAMessageNamingFlagAndVariable(String key, String value, String env) {
+    assertRefused(Map.of(key, value), NO_ENV, key, env, value);
+    assertRefused(NO_FLAGS, Map.of(env, value), key, env, value);
+  }
+
+  private static void assertRefused(Map<String, String> flags, Map<String, String> env, String key, String envName,
+      String value) {
+    assertThatThrownBy(() -> ConfigKeys.resolve(flags, env))
+        .as("%s=%s", key, value)
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("--" + key)
+        .hasMessageContaining(envName)
+        .hasMessageContaining(value);
+  }
+
+  @Test
+  void surroundingWhitespaceInNumbersIsTolerated() {
+    assertThat(ConfigKeys.resolve(Map.of("port", " 8080 "), NO_ENV).port()).isEqualTo(8080);
+  }
+
+  @Test
+  void directlyBuiltConfigsAreValidatedToo() {
+    assertThatThrownBy(
+            () -> new AtriumConfig("127.0.0.1", 5000, Path.of("d"), "jdbc:h2:mem:x", "atrium", "", Optional.empty(),
+                Optional.empty(), 0, Path.of("a"), 1 << 20))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("ATRIUM_DB_POOL_SIZE");
+  }
+}
