@@ -2,8 +2,11 @@ package io.atrium.config;
 
 import static java.util.Objects.requireNonNull;
 
+import io.atrium.artifacts.ArtifactsConfig;
+import io.atrium.limits.TenantLimits;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Everything the server needs to start, validated once. Each field has one flag and one
@@ -20,7 +23,23 @@ public record AtriumConfig(
     Optional<String> migrationPassword,
     int databasePoolSize,
     Path artifactRoot,
-    long maxBodyBytes) {
+    long maxBodyBytes,
+    ArtifactsConfig artifacts,
+    TenantLimits limitDefaults,
+    int admissionCapacity) {
+
+  /** Platform-wide limit defaults when none are configured; see ConfigKeys for the keys. */
+  public static final TenantLimits DEFAULT_LIMITS = new TenantLimits(500, 1000, 32, 600, OptionalLong.empty());
+
+  /** The core settings with local artifacts under {@code artifactRoot} and default limits. */
+  public AtriumConfig(
+      String host, int port, Path dataDir, String databaseUrl, String databaseUser, String databasePassword,
+      Optional<String> migrationUser, Optional<String> migrationPassword, int databasePoolSize, Path artifactRoot,
+      long maxBodyBytes) {
+    this(host, port, dataDir, databaseUrl, databaseUser, databasePassword, migrationUser, migrationPassword,
+        databasePoolSize, artifactRoot, maxBodyBytes, ArtifactsConfig.local(artifactRoot), DEFAULT_LIMITS,
+        Math.max(1, 2 * databasePoolSize));
+  }
 
   public AtriumConfig {
     requireNonNull(host, "host");
@@ -31,6 +50,15 @@ public record AtriumConfig(
     requireNonNull(migrationUser, "migrationUser");
     requireNonNull(migrationPassword, "migrationPassword");
     requireNonNull(artifactRoot, "artifactRoot");
+    requireNonNull(artifacts, "artifacts");
+    requireNonNull(limitDefaults, "limitDefaults");
+    if (!artifacts.localRoot().equals(artifactRoot)) {
+      throw new IllegalArgumentException("artifactRoot and artifacts.localRoot() must be the same directory");
+    }
+    if (admissionCapacity < 1 || admissionCapacity > 100_000) {
+      throw new ConfigException(ConfigKeys.ADMISSION_CAPACITY.flag() + " / " + ConfigKeys.ADMISSION_CAPACITY.env()
+          + " must be 1..100000, got " + admissionCapacity);
+    }
     // Messages name the flag and the variable (ConfigException's promise), so an operator who set
     // ATRIUM_DB_POOL_SIZE=0 is told which of the two to fix.
     if (port < 0 || port > 65535) {
@@ -46,8 +74,16 @@ public record AtriumConfig(
     }
     if (!databaseUrl.startsWith("jdbc:h2:") && !databaseUrl.startsWith("jdbc:postgresql:")) {
       throw new ConfigException(ConfigKeys.DB_URL.flag() + " / " + ConfigKeys.DB_URL.env()
-          + " must be jdbc:h2:... or jdbc:postgresql:..., got " + databaseUrl);
+          + " must be jdbc:h2:... or jdbc:postgresql:..., got " + withoutQuery(databaseUrl));
     }
+  }
+
+  /** A JDBC URL without its parameters, which may carry a password, for messages. */
+  private static String withoutQuery(String url) {
+    int q = url.indexOf('?');
+    int semi = url.indexOf(';');
+    int cut = q < 0 ? semi : semi < 0 ? q : Math.min(q, semi);
+    return cut < 0 ? url : url.substring(0, cut) + "...";
   }
 
   public boolean isPostgres() {

@@ -34,8 +34,25 @@ class ConfigKeysTest {
                 "db-migration-password", "ATRIUM_DB_MIGRATION_PASSWORD", "--db-migration-password", ""),
             tuple("db-pool-size", "ATRIUM_DB_POOL_SIZE", "--db-pool-size", "16"),
             tuple("artifact-root", "ATRIUM_ARTIFACT_ROOT", "--artifact-root", ""),
-            tuple("max-body-bytes", "ATRIUM_MAX_BODY_BYTES", "--max-body-bytes", "16777216"));
+            tuple("max-body-bytes", "ATRIUM_MAX_BODY_BYTES", "--max-body-bytes", "16777216"),
+            tuple("artifact-backend", "ATRIUM_ARTIFACT_BACKEND", "--artifact-backend", "local"),
+            tuple("s3-bucket", "ATRIUM_S3_BUCKET", "--s3-bucket", ""),
+            tuple("s3-prefix", "ATRIUM_S3_PREFIX", "--s3-prefix", ""),
+            tuple("s3-endpoint", "ATRIUM_S3_ENDPOINT", "--s3-endpoint", ""),
+            tuple("s3-region", "ATRIUM_S3_REGION", "--s3-region", "us-east-1"),
+            tuple("s3-access-key", "ATRIUM_S3_ACCESS_KEY", "--s3-access-key", ""),
+            tuple("s3-secret-key", "ATRIUM_S3_SECRET_KEY", "--s3-secret-key", ""),
+            tuple("s3-path-style", "ATRIUM_S3_PATH_STYLE", "--s3-path-style", "true"),
+            tuple("artifact-retention-days", "ATRIUM_ARTIFACT_RETENTION_DAYS", "--artifact-retention-days", "30"),
+            tuple("limit-rps", "ATRIUM_LIMIT_RPS", "--limit-rps", "500"),
+            tuple("limit-burst", "ATRIUM_LIMIT_BURST", "--limit-burst", "1000"),
+            tuple("limit-concurrency", "ATRIUM_LIMIT_CONCURRENCY", "--limit-concurrency", "32"),
+            tuple("limit-runs-per-minute", "ATRIUM_LIMIT_RUNS_PER_MINUTE", "--limit-runs-per-minute", "600"),
+            tuple("limit-storage-bytes", "ATRIUM_LIMIT_STORAGE_BYTES", "--limit-storage-bytes", ""),
+            tuple("admission-capacity", "ATRIUM_ADMISSION_CAPACITY", "--admission-capacity", ""));
     assertThat(ConfigKeys.CLIENT_ENV).containsExactly("ATRIUM_TOKEN", "ATRIUM_URL", "ATRIUM_JAVA_OPTS", "ATRIUM_HOME");
+    assertThat(ConfigKeys.TOOLING_ENV_PREFIXES)
+        .containsExactly("ATRIUM_TEST_", "ATRIUM_REQUIRE_", "ATRIUM_CONFORMANCE_", "ATRIUM_JAR", "ATRIUM_LIB");
     assertThat(ConfigKeys.SERVER_KEYS).allSatisfy(k -> assertThat(k.description()).isNotBlank());
   }
 
@@ -57,6 +74,33 @@ class ConfigKeysTest {
     assertThat(c.databasePoolSize()).isEqualTo(16);
     assertThat(c.artifactRoot()).isEqualTo(dataDir.resolve("artifacts"));
     assertThat(c.maxBodyBytes()).isEqualTo(16L << 20);
+    assertThat(c.artifacts().backend()).isEqualTo("local");
+    assertThat(c.artifacts().localRoot()).isEqualTo(dataDir.resolve("artifacts"));
+    assertThat(c.artifacts().gcRetentionDays()).isEqualTo(30);
+    assertThat(c.limitDefaults()).isEqualTo(AtriumConfig.DEFAULT_LIMITS);
+    assertThat(c.admissionCapacity()).isEqualTo(32);
+  }
+
+  @Test
+  void limitDefaultsAndTheS3BackendComeFromTheirKeys() {
+    AtriumConfig c =
+        ConfigKeys.resolve(
+            Map.of("limit-rps", "50", "limit-storage-bytes", "1048576", "admission-capacity", "7"),
+            Map.of("ATRIUM_ARTIFACT_BACKEND", "s3", "ATRIUM_S3_BUCKET", "ml", "ATRIUM_S3_ENDPOINT", "http://127.0.0.1:9000",
+                "ATRIUM_S3_PATH_STYLE", "false"));
+    assertThat(c.limitDefaults().requestsPerSecond()).isEqualTo(50);
+    assertThat(c.limitDefaults().storageBytes()).hasValue(1048576);
+    assertThat(c.admissionCapacity()).isEqualTo(7);
+    assertThat(c.artifacts().backend()).isEqualTo("s3");
+    assertThat(c.artifacts().s3Bucket()).isEqualTo("ml");
+    assertThat(c.artifacts().s3Endpoint()).hasValueSatisfying(u -> assertThat(u.getPort()).isEqualTo(9000));
+    assertThat(c.artifacts().s3PathStyle()).isFalse();
+  }
+
+  @Test
+  void testToolingVariablesDoNotStopTheServer() {
+    assertThat(ConfigKeys.resolve(NO_FLAGS, Map.of("ATRIUM_TEST_PG_PORT", "5432", "ATRIUM_REQUIRE_PG", "1")).port())
+        .isEqualTo(5000);
   }
 
   @Test
@@ -77,6 +121,7 @@ class ConfigKeysTest {
     assertThat(c.databasePoolSize()).isEqualTo(4);
     assertThat(c.host()).isEqualTo("0.0.0.0");
     assertThat(c.maxBodyBytes()).isEqualTo(16L << 20);
+    assertThat(c.admissionCapacity()).isEqualTo(8);
   }
 
   @Test
