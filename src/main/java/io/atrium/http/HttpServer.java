@@ -34,6 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer {
   private static final Logger log = LoggerFactory.getLogger("atrium.http");
   private static final Pattern REQUEST_ID = Pattern.compile("^[A-Za-z0-9._-]{1,64}$");
+  private static final Pattern TOKEN_LIKE = Pattern.compile("atr_[0-9a-fA-F]{8,}_[A-Za-z0-9_-]{8,}");
   private static final String TENANT_PARAM = "tenant";
   static final String ROUTE_ATTRIBUTE = "atrium.route";
   public static final String WORKSPACE_HEADER = "X-MLFLOW-WORKSPACE";
@@ -80,6 +81,8 @@ public final class HttpServer {
               cfg.http.maxRequestSize = config.maxBodyBytes();
               cfg.http.prefer405over404 = false;
               cfg.startup.showJavalinBanner = false;
+              // Requests Jetty refuses itself (illegal bytes in the URI) get JSON too, not an HTML page.
+              cfg.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
               cfg.jsonMapper(new JavalinJackson(Json.MAPPER, true));
               cfg.requestLogger.http(this::logRequest);
               for (Route r : routes) {
@@ -113,7 +116,8 @@ public final class HttpServer {
       String requestId = requestId(ctx);
       ctx.attribute(ROUTE_ATTRIBUTE, route);
       ctx.header("X-Request-Id", requestId);
-      if (ctx.contentLength() > config.maxBodyBytes()) {
+      // Artifact uploads (Route.RawBody) stream their body to storage and are bounded by the quota instead.
+      if (!(route.handler() instanceof Route.RawBody) && ctx.contentLength() > config.maxBodyBytes()) {
         throw new MlflowError(ErrorCode.BAD_REQUEST, "Request body exceeds " + config.maxBodyBytes() + " bytes");
       }
       if (route.scope() == Route.Scope.PUBLIC) {
@@ -173,12 +177,26 @@ public final class HttpServer {
     audit.record(
         new AuditEvent(
             rc.actor(),
-            rc.hasTenant() ? Optional.of(rc.tenant().id()) : Optional.empty(),
+            rc.hasTenant() ? Optional.of(rc.tenant().id()) : addressedTenant(ctx, route, rc),
             route.id(),
             resourceOf(ctx),
             outcome,
             rc.requestId(),
             rc.clientAddress()));
+  }
+
+  /**
+   * The tenant a control-plane request under /api/atrium/v1/tenants/{name}/ is about, so that its
+   * entry shows in that tenant's own audit log (member changes, service accounts, denials there).
+   * Only when the caller may enter the tenant: filing a stranger's probe under it would show one
+   * tenant's admins the names of another tenant's people.
+   */
+  private Optional<io.atrium.tenancy.TenantId> addressedTenant(Context ctx, Route route, RequestContext rc) {
+    String name = ctx.pathParamMap().get("name");
+    if (name == null || !route.path().startsWith("/api/atrium/v1/tenants/{name}")) {
+      return Optional.empty();
+    }
+    return tenantAccess.auditTenant(rc.principal(), rc.token(), name);
   }
 
   private void recordDenial(
@@ -201,7 +219,15 @@ public final class HttpServer {
         }
       }
     }
-    return sb.toString().trim();
+    return redactTokens(sb.toString().trim());
+  }
+
+  /**
+   * Messages echo what the caller sent (a tenant, principal or token id, an experiment name); a
+   * token pasted into the wrong place must still never be written back, nor into the audit log.
+   */
+  static String redactTokens(String text) {
+    return text == null ? null : TOKEN_LIKE.matcher(text).replaceAll("atr_<redacted>");
   }
 
   private static String requestId(Context ctx) {
@@ -216,7 +242,7 @@ public final class HttpServer {
   private static void respond(Context ctx, int status, ErrorCode code, String message) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("error_code", code.name());
-    body.put("message", message);
+    body.put("message", redactTokens(message));
     ctx.status(status);
     ctx.json(body);
   }

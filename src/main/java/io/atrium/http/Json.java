@@ -4,10 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -57,6 +59,10 @@ public final class Json {
     try {
       return MAPPER.treeToValue(node, type);
     } catch (IOException | IllegalArgumentException e) {
+      Throwable cause = e instanceof IllegalArgumentException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof JsonMappingException jm) {
+        throw MlflowError.invalid(describeMapping(jm));
+      }
       throw MlflowError.invalid("Invalid request: " + describe(e));
     }
   }
@@ -94,7 +100,10 @@ public final class Json {
 
   private static JsonNode fromBody(Context ctx) {
     String contentType = ctx.contentType();
-    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).trim().startsWith("application/json")) {
+    // The media type exactly, parameters (charset) aside: a prefix test would let "application/jsonp"
+    // or "application/json-seq" through, which a browser may also send without a preflight.
+    if (contentType == null
+        || !contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
       throw new UnsupportedMediaType();
     }
     try (InputStream in = ctx.bodyInputStream()) {
@@ -109,6 +118,44 @@ public final class Json {
     } catch (IOException e) {
       throw MlflowError.badRequest("Malformed JSON: " + describe(e));
     }
+  }
+
+  /**
+   * A field of the wrong type, in MLflow's words and the request's field names; Jackson's own message
+   * names Java classes and tokens, which are no business of the client's.
+   */
+  private static String describeMapping(JsonMappingException e) {
+    StringBuilder path = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        path.append(path.isEmpty() ? "" : ".").append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        path.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    String expected = "";
+    if (e instanceof MismatchedInputException mi && mi.getTargetType() != null) {
+      expected = " Expected " + kindOf(mi.getTargetType()) + ".";
+    }
+    return "Invalid value for parameter '" + (path.isEmpty() ? "(request)" : path) + "' supplied." + expected
+        + " See the API docs for more information about request parameters.";
+  }
+
+  private static String kindOf(Class<?> type) {
+    if (type == String.class) {
+      return "a string";
+    } else if (type == Long.class || type == long.class || type == Integer.class || type == int.class) {
+      return "an integer";
+    } else if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
+      return "a number";
+    } else if (type == Boolean.class || type == boolean.class) {
+      return "a boolean";
+    } else if (java.util.Collection.class.isAssignableFrom(type) || type.isArray()) {
+      return "a list";
+    } else if (type.isEnum()) {
+      return "one of " + java.util.Arrays.toString(type.getEnumConstants());
+    }
+    return "an object";
   }
 
   private static String describe(Exception e) {

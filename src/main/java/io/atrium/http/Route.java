@@ -22,6 +22,13 @@ public record Route(HandlerType method, String path, Scope scope, boolean mutate
     TENANT
   }
 
+  /**
+   * A handler that streams its request body itself (artifact uploads): the edge's max-body-bytes
+   * check does not apply to it, the handler enforces its own limit (the storage quota).
+   */
+  @FunctionalInterface
+  public interface RawBody extends Handler {}
+
   public Route {
     requireNonNull(method);
     requireNonNull(path);

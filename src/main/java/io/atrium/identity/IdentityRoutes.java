@@ -112,7 +112,8 @@ public final class IdentityRoutes {
     try {
       id = Long.parseLong(ctx.pathParam("id"));
     } catch (NumberFormatException e) {
-      throw MlflowError.notFound("Token " + ctx.pathParam("id") + " does not exist");
+      // Not echoed: what was sent here instead of a numeric id may well be the token itself.
+      throw MlflowError.notFound("Token does not exist: token ids are numbers, as listed by GET .../tokens");
     }
     ApiToken t = identities.revokeToken(RequestContext.of(ctx), id);
     ctx.json(Map.of("token", tokenJson(t, null)));

@@ -118,9 +118,13 @@ public final class IdentityService {
     return store.inTransaction(
         h -> {
           long now = clock.millis();
+          // Settle whether the caller may touch owners before the upsert: the caller may be the member
+          // being changed (an owner stepping down), and reads nested in this transaction would already
+          // see the new, lower role and refuse.
+          boolean mayTouchOwners = mayGrant(rc, t, Role.OWNER);
           Optional<Role> previous = store.upsertMembership(h, t.id(), p.id(), role, now);
-          if (previous.orElse(Role.VIEWER) == Role.OWNER || role == Role.OWNER) {
-            requireMayGrant(rc, t, Role.OWNER);
+          if ((previous.orElse(Role.VIEWER) == Role.OWNER || role == Role.OWNER) && !mayTouchOwners) {
+            throw ownerOnly();
           }
           if (previous.orElse(Role.VIEWER) == Role.OWNER && store.countOwners(h, t.id()) == 0) {
             throw MlflowError.invalidState("Tenant '" + t.name() + "' must keep at least one owner");
@@ -241,12 +245,18 @@ public final class IdentityService {
   }
 
   private void requireMayGrant(RequestContext rc, Tenant t, Role role) {
-    if (role == Role.OWNER && !rc.platformAdmin()) {
-      Optional<Role> mine = store.role(t.id(), rc.principal().id());
-      if (mine.isEmpty() || mine.get() != Role.OWNER) {
-        throw MlflowError.permissionDenied("Permission denied: only owners grant or remove the owner role");
-      }
+    if (!mayGrant(rc, t, role)) {
+      throw ownerOnly();
     }
+  }
+
+  private boolean mayGrant(RequestContext rc, Tenant t, Role role) {
+    return role != Role.OWNER || rc.platformAdmin()
+        || store.role(t.id(), rc.principal().id()).filter(r -> r == Role.OWNER).isPresent();
+  }
+
+  private static MlflowError ownerOnly() {
+    return MlflowError.permissionDenied("Permission denied: only owners grant or remove the owner role");
   }
 
   private static void validateName(String name) {

@@ -72,6 +72,21 @@ public final class TenantAccess {
     return new Access(t, role.get());
   }
 
+  /**
+   * The tenant a control-plane request naming {@code name} is filed under in the audit log: one the
+   * caller may enter (member, or platform admin), suspended ones included; otherwise none.
+   */
+  public Optional<TenantId> auditTenant(Principal principal, ApiToken token, String name) {
+    if (!NAME.matcher(name).matches()) {
+      return Optional.empty();
+    }
+    return tenants.byName(name)
+        .filter(t -> t.status() != TenantStatus.DELETED)
+        .filter(t -> token.boundTenant().map(b -> b.equals(t.id())).orElse(true))
+        .filter(t -> principal.platformAdmin() || identities.role(t.id(), principal.id()).isPresent())
+        .map(Tenant::id);
+  }
+
   /** The one answer for every tenant the caller may not see. */
   public static MlflowError notFound(String name) {
     return MlflowError.notFound("Tenant '" + sanitize(name) + "' does not exist");
