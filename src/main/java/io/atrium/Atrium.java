@@ -1,5 +1,13 @@
 package io.atrium;
 
+import io.atrium.artifacts.ArtifactRoutes;
+import io.atrium.artifacts.ArtifactService;
+import io.atrium.artifacts.ArtifactStorage;
+import io.atrium.artifacts.ArtifactStore;
+import io.atrium.artifacts.ArtifactsConfig;
+import io.atrium.artifacts.DeletedRunsGcSource;
+import io.atrium.artifacts.LocalArtifactStorage;
+import io.atrium.artifacts.S3ArtifactStorage;
 import io.atrium.audit.AuditLog;
 import io.atrium.audit.AuditRoutes;
 import io.atrium.authz.Authz;
@@ -13,6 +21,7 @@ import io.atrium.identity.Authenticator;
 import io.atrium.identity.IdentityRoutes;
 import io.atrium.identity.IdentityService;
 import io.atrium.identity.IdentityStore;
+import io.atrium.limits.LimitStore;
 import io.atrium.tenancy.TenantAccess;
 import io.atrium.tenancy.TenantRoutes;
 import io.atrium.tenancy.TenantService;
@@ -21,10 +30,23 @@ import io.atrium.tracking.MlflowTrackingRoutes;
 import io.atrium.tracking.TrackingService;
 import io.atrium.tracking.TrackingStore;
 import io.atrium.tracking.WorkspaceRoutes;
+import io.atrium.loggedmodels.LoggedModelService;
+import io.atrium.loggedmodels.LoggedModelStore;
+import io.atrium.loggedmodels.MlflowLoggedModelRoutes;
+import io.atrium.registry.MlflowRegistryRoutes;
+import io.atrium.registry.RegistryService;
+import io.atrium.registry.RegistryStore;
+import io.atrium.registry.SourceUris;
+import io.atrium.sharing.ShareRoutes;
+import io.atrium.sharing.ShareService;
+import io.atrium.sharing.ShareStore;
+import io.atrium.usage.UsageMeter;
+import io.atrium.usage.UsageStore;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * One Atrium server, wired by hand: every part is created here with {@code new}, in dependency
@@ -36,17 +58,27 @@ public final class Atrium implements AutoCloseable {
   private final Database db;
   private final HttpServer http;
   private final Optional<IdentityService.NewToken> bootstrapToken;
+  private final ArtifactStorage artifactStorage;
+  private final UsageMeter usageMeter;
+  private final ArtifactService artifacts;
 
-  private Atrium(Database db, HttpServer http, Optional<IdentityService.NewToken> bootstrapToken) {
+  private Atrium(Database db, HttpServer http, Optional<IdentityService.NewToken> bootstrapToken,
+      ArtifactStorage artifactStorage, UsageMeter usageMeter, ArtifactService artifacts) {
     this.db = db;
     this.http = http;
     this.bootstrapToken = bootstrapToken;
+    this.artifactStorage = artifactStorage;
+    this.usageMeter = usageMeter;
+    this.artifacts = artifacts;
   }
 
   /** Migrates the database, creates the first platform admin if there is none, and starts serving. */
   public static Atrium start(AtriumConfig config) {
+    ArtifactsConfig artifactsConfig = config.artifacts();
     Clock clock = Clock.systemUTC();
     Database db = Database.open(config);
+    ArtifactStorage artifactStorage = null;
+    UsageMeter usageMeter = null;
     try {
       AuditLog audit = new AuditLog(db, clock);
       Authz authz = new Authz();
@@ -59,7 +91,32 @@ public final class Atrium implements AutoCloseable {
       IdentityService identities = new IdentityService(identityStore, tenantStore, clock);
       TrackingService tracking = new TrackingService(trackingStore, authz, clock);
 
+      // Registry, logged models and cross-tenant sharing (issue 3).
+      LoggedModelService loggedModels =
+          new LoggedModelService(new LoggedModelStore(db), trackingStore, authz, clock);
+      RegistryStore registryStore = new RegistryStore(db);
+      ShareStore shareStore = new ShareStore();
+      RegistryService registry = new RegistryService(registryStore, shareStore, tenantStore,
+          new SourceUris(trackingStore, loggedModels, registryStore), authz, audit, clock);
+      ShareService shares = new ShareService(db, shareStore, registryStore, tenants, tenantStore, audit, clock);
+
       Optional<IdentityService.NewToken> bootstrap = identities.bootstrapAdmin(ADMIN_NAME);
+
+      // TODO(lead): share the UsageMeter and LimitService with the limits wiring (issue 4) once it lands;
+      // the quota then comes from limits.effective(t).storageBytes().
+      usageMeter = new UsageMeter(new UsageStore(db), clock, 5_000);
+      LimitStore limitStore = new LimitStore(db);
+      artifactStorage = artifactsConfig.isS3()
+          ? new S3ArtifactStorage(artifactsConfig)
+          : new LocalArtifactStorage(artifactsConfig.localRoot());
+      ArtifactService artifacts =
+          new ArtifactService(artifactStorage, new ArtifactStore(db), trackingStore, authz,
+              t -> {
+                OptionalLong own = limitStore.get(t).storageBytes();
+                return own.isPresent() ? own : config.limitDefaults().storageBytes();
+              },
+              usageMeter::add, () -> tenantStore.list(true),
+              List.of(new DeletedRunsGcSource(db)), artifactsConfig.gcRetentionDays(), clock);
 
       List<Route> routes = new ArrayList<>();
       routes.addAll(new HealthRoutes(db).routes());
@@ -68,13 +125,23 @@ public final class Atrium implements AutoCloseable {
       routes.addAll(new AuditRoutes(audit, tenantStore, identityStore).routes());
       routes.addAll(new MlflowTrackingRoutes(tracking).routes());
       routes.addAll(new WorkspaceRoutes(tenants).routes());
+      routes.addAll(new MlflowLoggedModelRoutes(loggedModels).routes());
+      routes.addAll(new MlflowRegistryRoutes(registry).routes());
+      routes.addAll(new ShareRoutes(shares).routes());
+      routes.addAll(new ArtifactRoutes(artifacts).routes());
 
       HttpServer http =
           new HttpServer(config, new Authenticator(identityStore, clock), new TenantAccess(tenantStore, identityStore),
               audit, routes);
       http.start();
-      return new Atrium(db, http, bootstrap);
+      return new Atrium(db, http, bootstrap, artifactStorage, usageMeter, artifacts);
     } catch (RuntimeException e) {
+      if (usageMeter != null) {
+        usageMeter.close();
+      }
+      if (artifactStorage != null) {
+        artifactStorage.close();
+      }
       db.close();
       throw e;
     }
@@ -93,9 +160,16 @@ public final class Atrium implements AutoCloseable {
     return bootstrapToken.map(IdentityService.NewToken::token);
   }
 
+  /** Artifact garbage collection, for `atrium gc` run in-process. */
+  public ArtifactService artifacts() {
+    return artifacts;
+  }
+
   @Override
   public void close() {
     http.stop();
+    usageMeter.close();
+    artifactStorage.close();
     db.close();
   }
 

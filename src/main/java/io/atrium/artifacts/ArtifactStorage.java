@@ -1,0 +1,60 @@
+package io.atrium.artifacts;
+
+import io.atrium.tenancy.TenantId;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Bytes of artifacts, per tenant. Implementations place tenant {@code t}'s path {@code p} under
+ * their own per-tenant root ({@code <root>/<t>/<p>}); a path of one tenant can never name an object
+ * of another. Paths arrive already validated ({@link ArtifactPath}); implementations re-check what
+ * only they can see (symlinks on a file system).
+ */
+public interface ArtifactStorage extends AutoCloseable {
+  /** A file or a directory (a prefix with objects below it). */
+  record Stat(boolean dir, long size) {}
+
+  /** One child of a directory: {@code size} is -1 for directories. */
+  record Entry(String name, boolean dir, long size) {}
+
+  /** A file of a tree, relative to the tree's root. */
+  record StoredFile(ArtifactPath path, long size) {}
+
+  /**
+   * Bytes received but not yet visible under their path. {@link #publish} makes them visible
+   * atomically (replacing what was there); {@link #close} without publishing leaves nothing behind.
+   */
+  interface Staged extends AutoCloseable {
+    long size();
+
+    void publish() throws IOException;
+
+    @Override
+    void close();
+  }
+
+  Optional<Stat> stat(TenantId tenant, ArtifactPath path) throws IOException;
+
+  /** {@code length} bytes of a file from {@code offset}; the caller checked both against its size. */
+  InputStream open(TenantId tenant, ArtifactPath path, long offset, long length) throws IOException;
+
+  /** The children of a directory; empty when it does not exist or is a file. */
+  List<Entry> list(TenantId tenant, ArtifactPath dir) throws IOException;
+
+  /** Every file at or below {@code path}. */
+  List<StoredFile> walk(TenantId tenant, ArtifactPath path) throws IOException;
+
+  /**
+   * Reads {@code in} to its end into a staging area for {@code path}. Exceptions thrown by {@code
+   * in} (a quota refusal) propagate after the staged bytes are removed.
+   */
+  Staged stage(TenantId tenant, ArtifactPath path, InputStream in) throws IOException;
+
+  /** Removes the file or the whole tree at {@code path}; a missing path is not an error. */
+  void delete(TenantId tenant, ArtifactPath path) throws IOException;
+
+  @Override
+  void close();
+}

@@ -1,0 +1,267 @@
+package io.atrium.artifacts;
+
+import io.atrium.tenancy.TenantId;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Artifacts in an S3-compatible bucket: tenant {@code t}'s path {@code p} is the key {@code
+ * <prefix>/<t>/<p>}. Directories are key prefixes.
+ *
+ * <p>Uploads never hold more than one part in memory: a body that fits one part ({@link #PART_SIZE})
+ * is a single PutObject, a longer one a multipart upload whose parts are sent as they arrive. Either
+ * way the object appears only when the upload completes ({@link Staged#publish}); an abandoned
+ * multipart upload is aborted, so a refused upload leaves nothing behind.
+ */
+public final class S3ArtifactStorage implements ArtifactStorage {
+  static final int PART_SIZE = 8 << 20;
+
+  private final S3Client s3;
+  private final String bucket;
+  private final String prefix;
+
+  public S3ArtifactStorage(ArtifactsConfig config) {
+    AwsCredentialsProvider credentials =
+        config.s3AccessKey().isPresent()
+            ? StaticCredentialsProvider.create(
+                AwsBasicCredentials.create(config.s3AccessKey().get(), config.s3SecretKey().orElseThrow()))
+            : DefaultCredentialsProvider.builder().build();
+    S3ClientBuilder b =
+        S3Client.builder()
+            .httpClient(UrlConnectionHttpClient.create())
+            .region(Region.of(config.s3Region()))
+            .credentialsProvider(credentials)
+            .forcePathStyle(config.s3PathStyle())
+            // Only when an operation needs one: many S3-compatible servers do not know the newer
+            // default (CRC trailers on every upload).
+            .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+            .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+    config.s3Endpoint().ifPresent(b::endpointOverride);
+    this.s3 = b.build();
+    this.bucket = config.s3Bucket();
+    this.prefix = config.s3Prefix().isEmpty() ? "" : config.s3Prefix() + "/";
+  }
+
+  private String key(TenantId tenant, ArtifactPath path) {
+    String base = prefix + tenant.value();
+    return path.isRoot() ? base : base + "/" + path.value();
+  }
+
+  private Optional<HeadObjectResponse> head(String key) {
+    try {
+      return Optional.of(s3.headObject(r -> r.bucket(bucket).key(key)));
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Optional<Stat> stat(TenantId tenant, ArtifactPath path) {
+    String key = key(tenant, path);
+    if (!path.isRoot()) {
+      Optional<HeadObjectResponse> h = head(key);
+      if (h.isPresent()) {
+        return Optional.of(new Stat(false, h.get().contentLength()));
+      }
+    }
+    ListObjectsV2Response r = s3.listObjectsV2(l -> l.bucket(bucket).prefix(key + "/").maxKeys(1));
+    return r.keyCount() != null && r.keyCount() > 0 || !r.contents().isEmpty()
+        ? Optional.of(new Stat(true, -1))
+        : Optional.empty();
+  }
+
+  @Override
+  public InputStream open(TenantId tenant, ArtifactPath path, long offset, long length) {
+    if (length == 0) {
+      return InputStream.nullInputStream();
+    }
+    String range = "bytes=" + offset + "-" + (offset + length - 1);
+    return new BoundedInputStream(s3.getObject(r -> r.bucket(bucket).key(key(tenant, path)).range(range)), length);
+  }
+
+  @Override
+  public List<Entry> list(TenantId tenant, ArtifactPath dir) {
+    String p = key(tenant, dir) + "/";
+    List<Entry> out = new ArrayList<>();
+    ListObjectsV2Request req = ListObjectsV2Request.builder().bucket(bucket).prefix(p).delimiter("/").build();
+    for (ListObjectsV2Response page : s3.listObjectsV2Paginator(req)) {
+      for (CommonPrefix cp : page.commonPrefixes()) {
+        String name = cp.prefix().substring(p.length());
+        name = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
+        if (!name.isEmpty()) {
+          out.add(new Entry(name, true, -1));
+        }
+      }
+      for (S3Object o : page.contents()) {
+        String name = o.key().substring(p.length());
+        if (!name.isEmpty()) { // a "folder marker" object made by some tools
+          out.add(new Entry(name, false, o.size()));
+        }
+      }
+    }
+    out.sort(java.util.Comparator.comparing(Entry::name));
+    return out;
+  }
+
+  @Override
+  public List<StoredFile> walk(TenantId tenant, ArtifactPath path) {
+    List<StoredFile> out = new ArrayList<>();
+    String key = key(tenant, path);
+    if (!path.isRoot()) {
+      head(key).ifPresent(h -> out.add(new StoredFile(path, h.contentLength())));
+    }
+    String p = key + "/";
+    String tenantPrefix = key(tenant, ArtifactPath.ROOT) + "/";
+    for (ListObjectsV2Response page : s3.listObjectsV2Paginator(l -> l.bucket(bucket).prefix(p))) {
+      for (S3Object o : page.contents()) {
+        String rel = o.key().substring(tenantPrefix.length());
+        if (!rel.endsWith("/")) {
+          out.add(new StoredFile(ArtifactPath.parse(rel), o.size()));
+        }
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Staged stage(TenantId tenant, ArtifactPath path, InputStream in) throws IOException {
+    String key = key(tenant, path);
+    byte[] first = in.readNBytes(PART_SIZE);
+    if (first.length < PART_SIZE) {
+      return new Staged() {
+        @Override
+        public long size() {
+          return first.length;
+        }
+
+        @Override
+        public void publish() {
+          s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.fromBytes(first));
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+    String uploadId = s3.createMultipartUpload(r -> r.bucket(bucket).key(key)).uploadId();
+    List<CompletedPart> parts = new ArrayList<>();
+    long size = 0;
+    try {
+      byte[] part = first;
+      while (part.length > 0) {
+        int n = parts.size() + 1;
+        byte[] body = part;
+        String etag =
+            s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(uploadId).partNumber(n), RequestBody.fromBytes(body))
+                .eTag();
+        parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
+        size += part.length;
+        part = null; // let the part go before reading the next one
+        part = in.readNBytes(PART_SIZE);
+      }
+    } catch (IOException | RuntimeException e) {
+      abort(key, uploadId);
+      throw e;
+    }
+    long total = size;
+    return new Staged() {
+      private boolean published;
+
+      @Override
+      public long size() {
+        return total;
+      }
+
+      @Override
+      public void publish() {
+        s3.completeMultipartUpload(
+            r -> r.bucket(bucket).key(key).uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
+        published = true;
+      }
+
+      @Override
+      public void close() {
+        if (!published) {
+          abort(key, uploadId);
+        }
+      }
+    };
+  }
+
+  private void abort(String key, String uploadId) {
+    try {
+      s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
+    } catch (RuntimeException ignored) {
+      // the bucket's lifecycle rule for incomplete uploads is the backstop
+    }
+  }
+
+  @Override
+  public void delete(TenantId tenant, ArtifactPath path) {
+    if (path.isRoot()) {
+      throw new IllegalArgumentException("refusing to delete a tenant root");
+    }
+    String key = key(tenant, path);
+    List<ObjectIdentifier> batch = new ArrayList<>();
+    if (head(key).isPresent()) {
+      batch.add(ObjectIdentifier.builder().key(key).build());
+    }
+    for (ListObjectsV2Response page : s3.listObjectsV2Paginator(l -> l.bucket(bucket).prefix(key + "/"))) {
+      for (S3Object o : page.contents()) {
+        batch.add(ObjectIdentifier.builder().key(o.key()).build());
+        if (batch.size() == 1000) {
+          deleteBatch(batch);
+        }
+      }
+    }
+    deleteBatch(batch);
+  }
+
+  private void deleteBatch(List<ObjectIdentifier> batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    List<ObjectIdentifier> ids = List.copyOf(batch);
+    batch.clear();
+    if (ids.size() == 1) {
+      s3.deleteObject(r -> r.bucket(bucket).key(ids.get(0).key()));
+    } else {
+      s3.deleteObjects(r -> r.bucket(bucket).delete(Delete.builder().objects(ids).quiet(true).build()));
+    }
+  }
+
+  @Override
+  public void close() {
+    s3.close();
+  }
+}

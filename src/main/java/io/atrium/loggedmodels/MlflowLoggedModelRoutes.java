@@ -1,0 +1,139 @@
+package io.atrium.loggedmodels;
+
+import static java.util.Objects.requireNonNull;
+
+import io.atrium.http.Json;
+import io.atrium.http.RequestContext;
+import io.atrium.http.Route;
+import io.atrium.http.Route.Scope;
+import io.atrium.tracking.search.ModelSearch;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** MLflow 3's {@code /api/2.0/mlflow/logged-models} routes and {@code runs/outputs}: HTTP only. */
+public final class MlflowLoggedModelRoutes {
+  private static final String P = "/api/2.0/mlflow";
+  private static final String M = P + "/logged-models";
+
+  record KeyValue(String key, String value) {}
+
+  record CreateLoggedModel(String experimentId, String name, String modelType, String sourceRunId,
+      List<KeyValue> params, List<KeyValue> tags) {}
+
+  record Finalize(String status) {}
+
+  record Tags(List<KeyValue> tags) {}
+
+  record Params(List<KeyValue> params) {}
+
+  record OrderByIn(String fieldName, Boolean ascending, String datasetName, String datasetDigest) {}
+
+  record Search(List<String> experimentIds, String filter, Long maxResults, List<OrderByIn> orderBy, String pageToken) {}
+
+  record ModelOutputIn(String modelId, Long step) {}
+
+  record LogOutputs(String runId, List<ModelOutputIn> models) {}
+
+  private final LoggedModelService models;
+
+  public MlflowLoggedModelRoutes(LoggedModelService models) {
+    this.models = requireNonNull(models);
+  }
+
+  public List<Route> routes() {
+    return List.of(
+        Route.write(HandlerType.POST, M, Scope.TENANT, this::create),
+        Route.read(HandlerType.POST, M + "/search", Scope.TENANT, this::search),
+        Route.read(HandlerType.GET, M + "/{model_id}", Scope.TENANT, this::get),
+        Route.write(HandlerType.PATCH, M + "/{model_id}", Scope.TENANT, this::finalizeModel),
+        Route.write(HandlerType.DELETE, M + "/{model_id}", Scope.TENANT, this::delete),
+        Route.write(HandlerType.PATCH, M + "/{model_id}/tags", Scope.TENANT, this::setTags),
+        Route.write(HandlerType.DELETE, M + "/{model_id}/tags/<tag_key>", Scope.TENANT, this::deleteTag),
+        Route.write(HandlerType.POST, M + "/{model_id}/params", Scope.TENANT, this::logParams),
+        Route.write(HandlerType.POST, P + "/runs/outputs", Scope.TENANT, this::logOutputs));
+  }
+
+  static Map<String, String> map(List<KeyValue> kvs, String field) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (KeyValue kv : kvs == null ? List.<KeyValue>of() : kvs) {
+      if (kv == null || kv.key() == null || kv.key().isEmpty()) {
+        throw Inputs.missing(field + ".key");
+      }
+      out.put(kv.key(), kv.value() == null ? "" : kv.value());
+    }
+    return out;
+  }
+
+  private void create(Context ctx) {
+    CreateLoggedModel r = Json.read(ctx, CreateLoggedModel.class);
+    LoggedModel m = models.create(RequestContext.of(ctx), r.experimentId(), r.name(), r.modelType(), r.sourceRunId(),
+        map(r.params(), "params"), map(r.tags(), "tags"));
+    ctx.json(Map.of("model", LoggedModelJson.of(m)));
+  }
+
+  private void get(Context ctx) {
+    boolean allowDeleted = "true".equalsIgnoreCase(ctx.queryParam("allow_deleted"));
+    ctx.json(Map.of("model", LoggedModelJson.of(models.get(RequestContext.of(ctx), ctx.pathParam("model_id"), allowDeleted))));
+  }
+
+  private void finalizeModel(Context ctx) {
+    Finalize r = Json.read(ctx, Finalize.class);
+    ctx.json(Map.of("model",
+        LoggedModelJson.of(models.finalizeModel(RequestContext.of(ctx), ctx.pathParam("model_id"), r.status()))));
+  }
+
+  private void delete(Context ctx) {
+    models.delete(RequestContext.of(ctx), ctx.pathParam("model_id"));
+    ctx.json(Map.of());
+  }
+
+  private void setTags(Context ctx) {
+    Tags r = Json.read(ctx, Tags.class);
+    models.setTags(RequestContext.of(ctx), ctx.pathParam("model_id"), map(r.tags(), "tags"));
+    ctx.json(Map.of());
+  }
+
+  private void deleteTag(Context ctx) {
+    models.deleteTag(RequestContext.of(ctx), ctx.pathParam("model_id"), ctx.pathParam("tag_key"));
+    ctx.json(Map.of());
+  }
+
+  private void logParams(Context ctx) {
+    Params r = Json.read(ctx, Params.class);
+    models.logParams(RequestContext.of(ctx), ctx.pathParam("model_id"), map(r.params(), "params"));
+    ctx.json(Map.of());
+  }
+
+  private void search(Context ctx) {
+    Search r = Json.read(ctx, Search.class);
+    List<ModelSearch.LoggedModelOrder> order = new ArrayList<>();
+    for (OrderByIn o : r.orderBy() == null ? List.<OrderByIn>of() : r.orderBy()) {
+      if (o == null || o.fieldName() == null || o.fieldName().isEmpty()) {
+        throw Inputs.missing("order_by.field_name");
+      }
+      order.add(new ModelSearch.LoggedModelOrder(o.fieldName(), o.ascending() == null || o.ascending()));
+    }
+    var page = models.search(RequestContext.of(ctx), r.experimentIds(), r.filter(), r.maxResults(), order, r.pageToken());
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("models", page.models().stream().map(LoggedModelJson::of).toList());
+    page.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
+    ctx.json(body);
+  }
+
+  private void logOutputs(Context ctx) {
+    LogOutputs r = Json.read(ctx, LogOutputs.class);
+    List<LoggedModelService.Output> outs = new ArrayList<>();
+    for (ModelOutputIn o : r.models() == null ? List.<ModelOutputIn>of() : r.models()) {
+      if (o == null) {
+        throw Inputs.missing("models");
+      }
+      outs.add(new LoggedModelService.Output(o.modelId(), o.step() == null ? 0 : o.step()));
+    }
+    models.logOutputs(RequestContext.of(ctx), r.runId(), outs);
+    ctx.json(Map.of());
+  }
+}
