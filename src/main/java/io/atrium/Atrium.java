@@ -21,7 +21,13 @@ import io.atrium.identity.Authenticator;
 import io.atrium.identity.IdentityRoutes;
 import io.atrium.identity.IdentityService;
 import io.atrium.identity.IdentityStore;
+import io.atrium.limits.Admission;
+import io.atrium.limits.FairUse;
+import io.atrium.limits.LimitRoutes;
+import io.atrium.limits.LimitService;
 import io.atrium.limits.LimitStore;
+import io.atrium.metrics.Metrics;
+import io.atrium.metrics.MetricsRoutes;
 import io.atrium.tenancy.TenantAccess;
 import io.atrium.tenancy.TenantRoutes;
 import io.atrium.tenancy.TenantService;
@@ -41,12 +47,12 @@ import io.atrium.sharing.ShareRoutes;
 import io.atrium.sharing.ShareService;
 import io.atrium.sharing.ShareStore;
 import io.atrium.usage.UsageMeter;
+import io.atrium.usage.UsageRoutes;
 import io.atrium.usage.UsageStore;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * One Atrium server, wired by hand: every part is created here with {@code new}, in dependency
@@ -60,15 +66,17 @@ public final class Atrium implements AutoCloseable {
   private final Optional<IdentityService.NewToken> bootstrapToken;
   private final ArtifactStorage artifactStorage;
   private final UsageMeter usageMeter;
+  private final Metrics metrics;
   private final ArtifactService artifacts;
 
   private Atrium(Database db, HttpServer http, Optional<IdentityService.NewToken> bootstrapToken,
-      ArtifactStorage artifactStorage, UsageMeter usageMeter, ArtifactService artifacts) {
+      ArtifactStorage artifactStorage, UsageMeter usageMeter, Metrics metrics, ArtifactService artifacts) {
     this.db = db;
     this.http = http;
     this.bootstrapToken = bootstrapToken;
     this.artifactStorage = artifactStorage;
     this.usageMeter = usageMeter;
+    this.metrics = metrics;
     this.artifacts = artifacts;
   }
 
@@ -79,6 +87,7 @@ public final class Atrium implements AutoCloseable {
     Database db = Database.open(config);
     ArtifactStorage artifactStorage = null;
     UsageMeter usageMeter = null;
+    Metrics metrics = null;
     try {
       AuditLog audit = new AuditLog(db, clock);
       Authz authz = new Authz();
@@ -87,9 +96,17 @@ public final class Atrium implements AutoCloseable {
       IdentityStore identityStore = new IdentityStore(db);
       TrackingStore trackingStore = new TrackingStore(db);
 
+      // Fair use (issue 4): limits, admission at the edge, usage metering, metrics.
+      UsageStore usageStore = new UsageStore(db);
+      usageMeter = new UsageMeter(usageStore, clock, 5_000);
+      LimitService limits = new LimitService(new LimitStore(db), config.limitDefaults(), authz, clock);
+      Admission admission = new Admission(limits::effective, config.admissionCapacity(), System::nanoTime);
+      metrics = new Metrics(db, limits, admission);
+      FairUse fairUse = new FairUse(admission, usageMeter::add, metrics);
+
       TenantService tenants = new TenantService(db, tenantStore, identityStore, trackingStore::initializeTenant, clock);
       IdentityService identities = new IdentityService(identityStore, tenantStore, clock);
-      TrackingService tracking = new TrackingService(trackingStore, authz, clock);
+      TrackingService tracking = new TrackingService(trackingStore, authz, usageMeter::add, clock);
 
       // Registry, logged models and cross-tenant sharing (issue 3).
       LoggedModelService loggedModels =
@@ -102,19 +119,12 @@ public final class Atrium implements AutoCloseable {
 
       Optional<IdentityService.NewToken> bootstrap = identities.bootstrapAdmin(ADMIN_NAME);
 
-      // TODO(lead): share the UsageMeter and LimitService with the limits wiring (issue 4) once it lands;
-      // the quota then comes from limits.effective(t).storageBytes().
-      usageMeter = new UsageMeter(new UsageStore(db), clock, 5_000);
-      LimitStore limitStore = new LimitStore(db);
       artifactStorage = artifactsConfig.isS3()
           ? new S3ArtifactStorage(artifactsConfig)
           : new LocalArtifactStorage(artifactsConfig.localRoot());
       ArtifactService artifacts =
           new ArtifactService(artifactStorage, new ArtifactStore(db), trackingStore, authz,
-              t -> {
-                OptionalLong own = limitStore.get(t).storageBytes();
-                return own.isPresent() ? own : config.limitDefaults().storageBytes();
-              },
+              t -> limits.effective(t).storageBytes(),
               usageMeter::add, () -> tenantStore.list(true),
               List.of(new DeletedRunsGcSource(db)), artifactsConfig.gcRetentionDays(), clock);
 
@@ -129,15 +139,22 @@ public final class Atrium implements AutoCloseable {
       routes.addAll(new MlflowRegistryRoutes(registry).routes());
       routes.addAll(new ShareRoutes(shares).routes());
       routes.addAll(new ArtifactRoutes(artifacts).routes());
+      routes.addAll(new io.atrium.http.OpenApiRoutes().routes());
+      routes.addAll(new LimitRoutes(tenants, limits).routes());
+      routes.addAll(new UsageRoutes(tenants, usageMeter, usageStore, clock).routes());
+      routes.addAll(new MetricsRoutes(metrics).routes());
 
       HttpServer http =
           new HttpServer(config, new Authenticator(identityStore, clock), new TenantAccess(tenantStore, identityStore),
-              audit, routes);
+              audit, fairUse, routes);
       http.start();
-      return new Atrium(db, http, bootstrap, artifactStorage, usageMeter, artifacts);
+      return new Atrium(db, http, bootstrap, artifactStorage, usageMeter, metrics, artifacts);
     } catch (RuntimeException e) {
       if (usageMeter != null) {
         usageMeter.close();
+      }
+      if (metrics != null) {
+        metrics.close();
       }
       if (artifactStorage != null) {
         artifactStorage.close();
@@ -169,6 +186,7 @@ public final class Atrium implements AutoCloseable {
   public void close() {
     http.stop();
     usageMeter.close();
+    metrics.close();
     artifactStorage.close();
     db.close();
   }

@@ -11,6 +11,7 @@ import io.atrium.tenancy.TenantId;
 import io.atrium.tracking.RunInfo;
 import io.atrium.tracking.TrackingStore;
 import io.atrium.usage.UsageCounter;
+import io.atrium.usage.UsageSink;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -9,6 +9,7 @@ import io.atrium.common.ErrorCode;
 import io.atrium.common.MlflowError;
 import io.atrium.config.AtriumConfig;
 import io.atrium.identity.Authenticator;
+import io.atrium.limits.FairUse;
 import io.atrium.tenancy.TenantAccess;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -43,15 +44,18 @@ public final class HttpServer {
   private final Authenticator authenticator;
   private final TenantAccess tenantAccess;
   private final AuditLog audit;
+  private final FairUse fairUse;
   private final List<Route> routes;
   private Javalin app;
 
   public HttpServer(
-      AtriumConfig config, Authenticator authenticator, TenantAccess tenantAccess, AuditLog audit, List<Route> routes) {
+      AtriumConfig config, Authenticator authenticator, TenantAccess tenantAccess, AuditLog audit, FairUse fairUse,
+      List<Route> routes) {
     this.config = requireNonNull(config);
     this.authenticator = requireNonNull(authenticator);
     this.tenantAccess = requireNonNull(tenantAccess);
     this.audit = requireNonNull(audit);
+    this.fairUse = requireNonNull(fairUse);
     this.routes = List.copyOf(routes);
   }
 
@@ -148,6 +152,9 @@ public final class HttpServer {
         rc = new RequestContext(principal, auth.get().token(), null, null, requestId, ctx.ip());
       }
       ctx.attribute(RequestContext.ATTRIBUTE, rc);
+      // Admission comes before any work and any audit write: a flood of refused requests must cost
+      // next to nothing, so 429s are counted in metrics and usage, not appended to the audit chain.
+      var permit = rc.hasTenant() ? fairUse.admit(rc.tenant(), route) : null;
       try {
         route.handler().handle(ctx);
       } catch (MlflowError e) {
@@ -155,6 +162,10 @@ public final class HttpServer {
           record(ctx, route, rc, outcomeOf(e));
         }
         throw e;
+      } finally {
+        if (permit != null) {
+          permit.close();
+        }
       }
       if (route.mutates()) {
         record(ctx, route, rc, AuditEvent.Outcome.OK);
@@ -236,6 +247,9 @@ public final class HttpServer {
   }
 
   private void respond(Context ctx, MlflowError e) {
+    if (e.retryAfterSeconds() > 0) {
+      ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+    }
     respond(ctx, e.httpStatus(), e.code(), e.getMessage());
   }
 
@@ -286,6 +300,8 @@ public final class HttpServer {
 
   private void logRequest(Context ctx, Float ms) {
     RequestContext rc = ctx.attribute(RequestContext.ATTRIBUTE);
+    fairUse.finished(rc != null && rc.hasTenant() ? rc.tenant().name() : "none", ctx.attribute(ROUTE_ATTRIBUTE),
+        ctx.statusCode(), ms);
     log.info(
         "event=request request_id={} tenant={} principal={} method={} route=\"{}\" status={} ms={}",
         ctx.res().getHeader("X-Request-Id"),

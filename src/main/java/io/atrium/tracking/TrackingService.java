@@ -11,6 +11,8 @@ import io.atrium.tracking.search.ExperimentSearch;
 import io.atrium.tracking.search.RunSearch;
 import io.atrium.tracking.search.SqlQuery;
 import io.atrium.tracking.search.ViewType;
+import io.atrium.usage.UsageCounter;
+import io.atrium.usage.UsageSink;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,11 +43,13 @@ public final class TrackingService {
 
   private final TrackingStore store;
   private final Authz authz;
+  private final UsageSink usage;
   private final Clock clock;
 
-  public TrackingService(TrackingStore store, Authz authz, Clock clock) {
+  public TrackingService(TrackingStore store, Authz authz, UsageSink usage, Clock clock) {
     this.store = requireNonNull(store);
     this.authz = requireNonNull(authz);
+    this.usage = requireNonNull(usage);
     this.clock = requireNonNull(clock);
   }
 
@@ -263,7 +267,7 @@ public final class TrackingService {
     long start = req.startTime() == null ? clock.millis() : req.startTime();
     TenantId t = tenant(rc);
     String finalName = runName;
-    return store.write(
+    Run created = store.write(
         t,
         h -> {
           requireActive(experimentOrThrow(h, t, expId));
@@ -275,6 +279,9 @@ public final class TrackingService {
           store.setTags(h, t, runId, tags);
           return store.runs(h, t, List.of(runId)).get(0);
         });
+    usage.add(t, UsageCounter.RUNS_CREATED, 1);
+    usage.add(t, UsageCounter.TAGS, tags.size());
+    return created;
   }
 
   public Run getRun(RequestContext rc, String runId) {
@@ -345,6 +352,7 @@ public final class TrackingService {
           }
           return null;
         });
+    usage.add(t, UsageCounter.TAGS, 1);
   }
 
   public void deleteTag(RequestContext rc, String runId, String key) {
@@ -383,6 +391,7 @@ public final class TrackingService {
           }
           return null;
         });
+    usage.add(t, UsageCounter.PARAMS, 1);
   }
 
   public void logMetric(RequestContext rc, String runId, String key, Double value, Long timestamp, Long step) {
@@ -400,6 +409,7 @@ public final class TrackingService {
           store.logMetrics(h, t, runId, List.of(m));
           return null;
         });
+    usage.add(t, UsageCounter.METRIC_POINTS, 1);
   }
 
   /** Param, metric and tag writes of one request, validated completely before anything is written. */
@@ -442,6 +452,9 @@ public final class TrackingService {
           }
           return null;
         });
+    usage.add(t, UsageCounter.METRIC_POINTS, batch.metrics().size());
+    usage.add(t, UsageCounter.PARAMS, batch.params().size());
+    usage.add(t, UsageCounter.TAGS, batch.tags().size());
   }
 
   public void logInputs(RequestContext rc, String runId, List<DatasetInput> inputs) {

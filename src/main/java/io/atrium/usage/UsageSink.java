@@ -1,9 +1,8 @@
-package io.atrium.artifacts;
+package io.atrium.usage;
 
 import io.atrium.tenancy.TenantId;
-import io.atrium.usage.UsageCounter;
 
-/** Where artifact traffic is metered ({@code UsageMeter::add}). */
+/** Where a service reports what it metered ({@code UsageMeter::add}); services need not know the meter. */
 @FunctionalInterface
 public interface UsageSink {
   void add(TenantId tenant, UsageCounter counter, long n);
