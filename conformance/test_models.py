@@ -161,8 +161,6 @@ def test_shared_model_is_readable_and_read_only_then_revoked(atrium, use, churn_
         client.get_registered_model("shared.acme.churn")
 
 
-@pytest.mark.xfail(reason="needs the artifact proxy to route mlflow-artifacts:/shared/<owner>/... reads "
-                          "through sharing.SharedArtifactAccess", strict=False)
 def test_shared_model_loads_in_grantee_tenant(atrium, use, churn_model):
     shares = f"{atrium.url}/api/atrium/v1/tenants/acme/shares"
     admin = {"Authorization": f"Bearer {atrium.admin_token}"}

@@ -126,7 +126,7 @@ public final class Atrium implements AutoCloseable {
           new ArtifactService(artifactStorage, new ArtifactStore(db), trackingStore, authz,
               t -> limits.effective(t).storageBytes(),
               usageMeter::add, () -> tenantStore.list(true),
-              List.of(new DeletedRunsGcSource(db)), artifactsConfig.gcRetentionDays(), clock);
+              List.of(new DeletedRunsGcSource(db)), artifactsConfig.gcRetentionDays(), shares, clock);
 
       List<Route> routes = new ArrayList<>();
       routes.addAll(new HealthRoutes(db).routes());

@@ -9,6 +9,7 @@ import io.atrium.http.RequestContext;
 import io.atrium.tenancy.Tenant;
 import io.atrium.tenancy.TenantId;
 import io.atrium.tracking.RunInfo;
+import io.atrium.sharing.SharedArtifactAccess;
 import io.atrium.tracking.TrackingStore;
 import io.atrium.usage.UsageCounter;
 import io.atrium.usage.UsageSink;
@@ -55,11 +56,16 @@ public final class ArtifactService {
   private final Supplier<List<Tenant>> tenants;
   private final List<GcSource> gcSources;
   private final int defaultRetentionDays;
+  private final SharedArtifactAccess shared;
   private final Clock clock;
+
+  /** Where a request's artifact path really lives: the caller's own root, or a sharing owner's. */
+  private record Location(TenantId tenant, ArtifactPath path) {}
 
   public ArtifactService(
       ArtifactStorage storage, ArtifactStore store, TrackingStore tracking, Authz authz, StorageQuota quota, UsageSink usage,
-      Supplier<List<Tenant>> tenants, List<GcSource> gcSources, int defaultRetentionDays, Clock clock) {
+      Supplier<List<Tenant>> tenants, List<GcSource> gcSources, int defaultRetentionDays, SharedArtifactAccess shared,
+      Clock clock) {
     this.storage = requireNonNull(storage);
     this.store = requireNonNull(store);
     this.tracking = requireNonNull(tracking);
@@ -69,7 +75,34 @@ public final class ArtifactService {
     this.tenants = requireNonNull(tenants);
     this.gcSources = List.copyOf(gcSources);
     this.defaultRetentionDays = defaultRetentionDays;
+    this.shared = requireNonNull(shared);
     this.clock = requireNonNull(clock);
+  }
+
+  /**
+   * Resolves a path for reading. {@code shared/<owner>/<path>} is a shared model's file as a grantee
+   * sees it: it is read from the owner's root only while a grant covers it (the sharing service
+   * decides and audits); anything else answers exactly like a missing file.
+   */
+  private Location forRead(RequestContext rc, ArtifactPath path) {
+    List<String> seg = path.segments();
+    if (seg.isEmpty() || !SharedArtifactAccess.SHARED_SEGMENT.equals(seg.get(0))) {
+      return new Location(rc.tenant().id(), path);
+    }
+    if (seg.size() < 2) {
+      throw notFound(path);
+    }
+    ArtifactPath rest = ArtifactPath.parse(String.join("/", seg.subList(2, seg.size())));
+    TenantId owner = shared.readableOwner(rc, seg.get(1), rest.toString()).orElseThrow(() -> notFound(path));
+    return new Location(owner, rest);
+  }
+
+  /** Shared files are read-only for everyone: the owner writes its own paths, never {@code shared/...}. */
+  private static void refuseSharedWrite(ArtifactPath path) {
+    List<String> seg = path.segments();
+    if (!seg.isEmpty() && SharedArtifactAccess.SHARED_SEGMENT.equals(seg.get(0))) {
+      throw MlflowError.permissionDenied("Permission denied: shared artifacts are read-only");
+    }
   }
 
   private static MlflowError notFound(ArtifactPath path) {
@@ -79,7 +112,8 @@ public final class ArtifactService {
   /** The size of a file to download; 404 when missing, 400 for a directory. */
   public long fileSize(RequestContext rc, ArtifactPath path) {
     authz.require(rc, Action.READ);
-    ArtifactStorage.Stat st = io(() -> storage.stat(rc.tenant().id(), path)).orElseThrow(() -> notFound(path));
+    Location at = forRead(rc, path);
+    ArtifactStorage.Stat st = io(() -> storage.stat(at.tenant(), at.path())).orElseThrow(() -> notFound(path));
     if (st.dir()) {
       throw MlflowError.invalid("Artifact path refers to a directory, not a file: '" + path + "'");
     }
@@ -89,9 +123,10 @@ public final class ArtifactService {
   /** Copies {@code length} bytes of a file from {@code offset} to {@code out}; returns the bytes sent. */
   public long send(RequestContext rc, ArtifactPath path, long offset, long length, OutputStream out) throws IOException {
     authz.require(rc, Action.READ);
+    Location at = forRead(rc, path);
     TenantId t = rc.tenant().id();
     long sent = 0;
-    try (InputStream in = storage.open(t, path, offset, length)) {
+    try (InputStream in = storage.open(at.tenant(), at.path(), offset, length)) {
       byte[] buf = new byte[64 * 1024];
       int n;
       while ((n = in.read(buf)) > 0) {
@@ -111,6 +146,7 @@ public final class ArtifactService {
    */
   public long upload(RequestContext rc, ArtifactPath path, InputStream body, long contentLength) {
     authz.require(rc, Action.WRITE);
+    refuseSharedWrite(path);
     if (path.isRoot()) {
       throw MlflowError.invalid("Invalid artifact path: an upload needs a file name");
     }
@@ -163,6 +199,7 @@ public final class ArtifactService {
   /** Removes a file or a directory tree; 404 when nothing is there. */
   public void delete(RequestContext rc, ArtifactPath path) {
     authz.require(rc, Action.WRITE);
+    refuseSharedWrite(path);
     if (path.isRoot()) {
       throw MlflowError.invalid("Invalid artifact path: refusing to delete the artifact root");
     }
@@ -198,7 +235,8 @@ public final class ArtifactService {
   /** The children of a directory of the tenant's artifact space (MLflow's proxied listing). */
   public List<ArtifactStorage.Entry> list(RequestContext rc, ArtifactPath dir) {
     authz.require(rc, Action.READ);
-    return io(() -> storage.list(rc.tenant().id(), dir));
+    Location at = forRead(rc, dir);
+    return io(() -> storage.list(at.tenant(), at.path()));
   }
 
   /** A run's artifacts below {@code relative} (MLflow's artifacts/list). */
