@@ -15,6 +15,7 @@ Environment:
   ATRIUM_JAR / ATRIUM_LIB   server jar and its dependency folder (default <repo>/target/atrium.jar,
                             <repo>/target/lib)
   JAVA_HOME                 JDK to run it with (default /usr/lib/jvm/temurin-25-jdk-amd64, then PATH)
+  ATRIUM_CONFORMANCE_ARTIFACTS  "local" (default) or "s3"; s3 needs ATRIUM_TEST_S3_* (scripts/s3-server.sh)
   ATRIUM_CONFORMANCE_DB     "h2" (default) or "postgres"; postgres needs ATRIUM_TEST_PG_HOST, _PORT,
                             _SUPERUSER, _SUPERPASSWORD, _OWNER, _OWNER_PASSWORD, _APP_USER, _APP_PASSWORD
   ATRIUM_CONFORMANCE_KEEP   "1": keep the data directory (and PostgreSQL database) after the run
@@ -135,6 +136,14 @@ def atrium():
         cmd += ["--db-url", f"jdbc:postgresql://{e['ATRIUM_TEST_PG_HOST']}:{e['ATRIUM_TEST_PG_PORT']}/{db_name}",
                 "--db-user", app, "--db-password", e["ATRIUM_TEST_PG_APP_PASSWORD"],
                 "--db-migration-user", owner, "--db-migration-password", e["ATRIUM_TEST_PG_OWNER_PASSWORD"]]
+
+    if os.environ.get("ATRIUM_CONFORMANCE_ARTIFACTS", "local") == "s3":
+        # A real S3-compatible server started by scripts/s3-server.sh; each run under its own prefix.
+        e = os.environ
+        cmd += ["--artifact-backend", "s3", "--s3-endpoint", e["ATRIUM_TEST_S3_ENDPOINT"],
+                "--s3-bucket", e["ATRIUM_TEST_S3_BUCKET"], "--s3-prefix", f"conformance-{secrets.token_hex(6)}",
+                "--s3-region", e.get("ATRIUM_TEST_S3_REGION", "us-east-1"),
+                "--s3-access-key", e["ATRIUM_TEST_S3_ACCESS_KEY"], "--s3-secret-key", e["ATRIUM_TEST_S3_SECRET_KEY"]]
 
     # Only ATRIUM_* variables we mean: the server rejects unknown ATRIUM_* environment variables.
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATRIUM_")}

@@ -21,6 +21,16 @@ public final class TenantAccess {
   /** Lower-case DNS-label style: what a URL path segment, an S3 prefix and a Prometheus label all accept. */
   public static final Pattern NAME = Pattern.compile("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$");
 
+  /** The workspace name the mlflow client uses for "no particular workspace". */
+  public static final String DEFAULT_WORKSPACE = "default";
+
+  /**
+   * Names no tenant may take: the client's default workspace, and words that MLflow reserves for
+   * workspaces or that would read as a path of the API itself.
+   */
+  public static final java.util.Set<String> RESERVED_NAMES =
+      java.util.Set.of(DEFAULT_WORKSPACE, "workspaces", "api", "ajax-api", "static-files", "t", "metrics", "health", "ready");
+
   /** The tenant a request acts in and the caller's role there. */
   public record Access(Tenant tenant, Role role) {}
 
@@ -37,6 +47,9 @@ public final class TenantAccess {
    *     principal's home tenant is used
    */
   public Access resolve(Principal principal, ApiToken token, Optional<String> requested) {
+    // mlflow.set_workspace("default") is always allowed by the client; on Atrium the default
+    // workspace is the caller's home tenant ("default" is a reserved tenant name, so it is unambiguous).
+    requested = requested.filter(name -> !DEFAULT_WORKSPACE.equals(name));
     Optional<Tenant> tenant;
     String shownName;
     if (requested.isPresent()) {

@@ -45,6 +45,9 @@ public final class TenantService {
       throw MlflowError.invalid(
           "Invalid tenant name '" + name + "': 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit");
     }
+    if (TenantAccess.RESERVED_NAMES.contains(name)) {
+      throw MlflowError.invalid("Tenant name '" + name + "' is reserved");
+    }
     if (displayName != null && displayName.length() > 256) {
       throw MlflowError.invalid("display_name is longer than 256 characters");
     }

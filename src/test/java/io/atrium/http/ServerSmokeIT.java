@@ -37,4 +37,24 @@ class ServerSmokeIT {
       assertThat(bobIntoAcme.body()).isEqualTo(nowhere.body().replace("no-such-tenant", "acme"));
     }
   }
+
+  @ParameterizedTest
+  @MethodSource("kinds")
+  void theDefaultWorkspaceIsTheHomeTenantAndReservedNamesCannotBeTaken(TestDatabases.Kind kind) {
+    try (TestServer s = TestServer.start(kind)) {
+      for (String reserved : java.util.List.of("default", "workspaces", "api", "t")) {
+        var r = s.post(s.adminToken(), "/api/atrium/v1/tenants", Map.of("name", reserved));
+        assertThat(r.status()).as(reserved).isEqualTo(400);
+        assertThat(r.body()).contains("reserved");
+      }
+      s.createTenant("acme");
+      String alice = s.createUser("alice", "acme", "editor");
+      s.post(alice, "/t/acme/api/2.0/mlflow/experiments/create", Map.of("name", "churn"));
+      var viaDefault = TestServer.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create(s.url() + "/api/2.0/mlflow/experiments/get-by-name?experiment_name=churn"))
+          .header("Authorization", "Bearer " + alice).header("X-MLFLOW-WORKSPACE", "default").build());
+      assertThat(viaDefault.status()).isEqualTo(200);
+      assertThat(viaDefault.json().path("experiment").path("name").asText()).isEqualTo("churn");
+    }
+  }
 }
