@@ -99,7 +99,7 @@ public final class Atrium implements AutoCloseable {
       // Fair use (issue 4): limits, admission at the edge, usage metering, metrics.
       UsageStore usageStore = new UsageStore(db);
       usageMeter = new UsageMeter(usageStore, clock, 5_000);
-      LimitService limits = new LimitService(new LimitStore(db), config.limitDefaults(), authz, clock);
+      LimitService limits = new LimitService(new LimitStore(db), config.limitDefaults(), clock);
       Admission admission = new Admission(limits::effective, config.admissionCapacity(), System::nanoTime);
       metrics = new Metrics(db, limits, admission);
       FairUse fairUse = new FairUse(admission, usageMeter::add, metrics);

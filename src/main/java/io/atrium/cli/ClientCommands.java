@@ -2,7 +2,7 @@ package io.atrium.cli;
 
 import picocli.CommandLine;
 
-/** Registers the client-side commands (tenant, user, token, member, audit, ...). */
+/** Registers the client-side commands (tenant, user, token, member, audit, limits, usage, share, gc, ...). */
 final class ClientCommands {
   private ClientCommands() {}
 
@@ -14,6 +14,10 @@ final class ClientCommands {
     cli.addSubcommand(new MemberCommands());
     cli.addSubcommand(new TokenCommands());
     cli.addSubcommand(new AuditCommands());
+    cli.addSubcommand(new LimitsCommands());
+    cli.addSubcommand(new UsageCommand());
+    cli.addSubcommand(new ShareCommands());
+    cli.addSubcommand(new GcCommand());
     cli.addSubcommand(new WhoamiCommand());
     cli.getCommandSpec().usageMessage()
         .footerHeading("%nConnecting:%n")

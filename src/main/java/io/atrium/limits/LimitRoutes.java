@@ -38,7 +38,7 @@ public final class LimitRoutes {
   private void get(Context ctx) {
     RequestContext rc = RequestContext.of(ctx);
     Tenant t = tenants.requireRole(rc, ctx.pathParam("name"), Role.ADMIN);
-    ctx.json(Map.of("limits", json(limits.get(rc, t))));
+    ctx.json(Map.of("limits", json(limits.get(t))));
   }
 
   private void set(Context ctx) {

@@ -2,8 +2,6 @@ package io.atrium.limits;
 
 import static java.util.Objects.requireNonNull;
 
-import io.atrium.authz.Action;
-import io.atrium.authz.Authz;
 import io.atrium.common.MlflowError;
 import io.atrium.http.RequestContext;
 import io.atrium.tenancy.Tenant;
@@ -24,14 +22,12 @@ public final class LimitService {
 
   private final LimitStore store;
   private final TenantLimits defaults;
-  private final Authz authz;
   private final Clock clock;
   private final ConcurrentHashMap<TenantId, Cached> cache = new ConcurrentHashMap<>();
 
-  public LimitService(LimitStore store, TenantLimits defaults, Authz authz, Clock clock) {
+  public LimitService(LimitStore store, TenantLimits defaults, Clock clock) {
     this.store = requireNonNull(store);
     this.defaults = requireNonNull(defaults);
-    this.authz = requireNonNull(authz);
     this.clock = requireNonNull(clock);
   }
 
@@ -50,11 +46,11 @@ public final class LimitService {
     return c.limits();
   }
 
-  /** Reading a tenant's limits: its admins and platform admins. */
-  public TenantLimits get(RequestContext rc, Tenant tenant) {
-    if (!rc.platformAdmin()) {
-      authz.require(rc, Action.READ_AUDIT);
-    }
+  /**
+   * Reading a tenant's limits. The caller's right to (admins and owners of the tenant, platform
+   * admins) was settled when the route resolved {@code tenant} with {@code TenantService.requireRole}.
+   */
+  public TenantLimits get(Tenant tenant) {
     return effective(tenant.id());
   }
 
