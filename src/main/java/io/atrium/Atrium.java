@@ -105,7 +105,7 @@ public final class Atrium implements AutoCloseable {
       FairUse fairUse = new FairUse(admission, usageMeter::add, metrics);
 
       TenantService tenants = new TenantService(db, tenantStore, identityStore, trackingStore::initializeTenant, clock);
-      IdentityService identities = new IdentityService(identityStore, tenantStore, clock);
+      IdentityService identities = new IdentityService(identityStore, tenants, clock);
       TrackingService tracking = new TrackingService(trackingStore, authz, usageMeter::add, clock);
 
       // Registry, logged models and cross-tenant sharing (issue 3).
@@ -132,7 +132,7 @@ public final class Atrium implements AutoCloseable {
       routes.addAll(new HealthRoutes(db).routes());
       routes.addAll(new TenantRoutes(tenants).routes());
       routes.addAll(new IdentityRoutes(identities, tenantStore).routes());
-      routes.addAll(new AuditRoutes(audit, tenantStore, identityStore).routes());
+      routes.addAll(new AuditRoutes(audit, tenants, tenantStore).routes());
       routes.addAll(new MlflowTrackingRoutes(tracking).routes());
       routes.addAll(new WorkspaceRoutes(tenants).routes());
       routes.addAll(new MlflowLoggedModelRoutes(loggedModels).routes());

@@ -7,10 +7,8 @@ import io.atrium.common.MlflowError;
 import io.atrium.http.RequestContext;
 import io.atrium.http.Route;
 import io.atrium.http.Route.Scope;
-import io.atrium.identity.IdentityStore;
 import io.atrium.tenancy.Tenant;
-import io.atrium.tenancy.TenantAccess;
-import io.atrium.tenancy.TenantStatus;
+import io.atrium.tenancy.TenantService;
 import io.atrium.tenancy.TenantStore;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
@@ -24,13 +22,13 @@ public final class AuditRoutes {
   private static final int MAX_PAGE = 1000;
 
   private final AuditLog audit;
+  private final TenantService tenantService;
   private final TenantStore tenants;
-  private final IdentityStore identities;
 
-  public AuditRoutes(AuditLog audit, TenantStore tenants, IdentityStore identities) {
+  public AuditRoutes(AuditLog audit, TenantService tenantService, TenantStore tenants) {
     this.audit = requireNonNull(audit);
+    this.tenantService = requireNonNull(tenantService);
     this.tenants = requireNonNull(tenants);
-    this.identities = requireNonNull(identities);
   }
 
   public List<Route> routes() {
@@ -46,20 +44,7 @@ public final class AuditRoutes {
   }
 
   private void listTenant(Context ctx) {
-    RequestContext rc = RequestContext.of(ctx);
-    String name = ctx.pathParam("name");
-    Tenant t = tenants.byName(name).orElseThrow(() -> TenantAccess.notFound(name));
-    if (!rc.platformAdmin()) {
-      Optional<Role> role = identities.role(t.id(), rc.principal().id());
-      if (t.status() == TenantStatus.DELETED || role.isEmpty()
-          || rc.token().boundTenant().filter(b -> !b.equals(t.id())).isPresent()) {
-        throw TenantAccess.notFound(name);
-      }
-      if (!role.get().atLeast(Role.ADMIN)) {
-        throw MlflowError.permissionDenied("Permission denied: reading the audit log needs role admin or higher");
-      }
-    }
-    page(ctx, Optional.of(t));
+    page(ctx, Optional.of(tenantService.requireRole(RequestContext.of(ctx), ctx.pathParam("name"), Role.ADMIN)));
   }
 
   private void page(Context ctx, Optional<Tenant> tenant) {

@@ -124,6 +124,13 @@ public final class HttpServer {
       if (!(route.handler() instanceof Route.RawBody) && ctx.contentLength() > config.maxBodyBytes()) {
         throw new MlflowError(ErrorCode.BAD_REQUEST, "Request body exceeds " + config.maxBodyBytes() + " bytes");
       }
+      // A route that ignores its body (tenant suspend/reactivate) would otherwise accept a cross-site
+      // form or text/plain post, which browsers send without a preflight (the CVE-2023-43472 shape):
+      // any non-JSON body type is refused here, for every route, whether or not the handler reads it.
+      if (!(route.handler() instanceof Route.RawBody) && ctx.method() != io.javalin.http.HandlerType.GET
+          && ctx.contentType() != null && !Json.isJsonMediaType(ctx.contentType())) {
+        throw new Json.UnsupportedMediaType();
+      }
       if (route.scope() == Route.Scope.PUBLIC) {
         route.handler().handle(ctx);
         return;

@@ -98,12 +98,16 @@ public final class Json {
     return o;
   }
 
+  /** {@code application/json}, parameters (charset) aside. */
+  static boolean isJsonMediaType(String contentType) {
+    return contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT).equals("application/json");
+  }
+
   private static JsonNode fromBody(Context ctx) {
     String contentType = ctx.contentType();
     // The media type exactly, parameters (charset) aside: a prefix test would let "application/jsonp"
     // or "application/json-seq" through, which a browser may also send without a preflight.
-    if (contentType == null
-        || !contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT).equals("application/json")) {
+    if (contentType == null || !isJsonMediaType(contentType)) {
       throw new UnsupportedMediaType();
     }
     try (InputStream in = ctx.bodyInputStream()) {

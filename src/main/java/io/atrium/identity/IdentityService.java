@@ -6,9 +6,7 @@ import io.atrium.authz.Role;
 import io.atrium.common.MlflowError;
 import io.atrium.http.RequestContext;
 import io.atrium.tenancy.Tenant;
-import io.atrium.tenancy.TenantAccess;
-import io.atrium.tenancy.TenantStatus;
-import io.atrium.tenancy.TenantStore;
+import io.atrium.tenancy.TenantService;
 import io.atrium.tenancy.TenantId;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,10 +41,10 @@ public final class IdentityService {
   }
 
   private final IdentityStore store;
-  private final TenantStore tenants;
+  private final TenantService tenants;
   private final Clock clock;
 
-  public IdentityService(IdentityStore store, TenantStore tenants, Clock clock) {
+  public IdentityService(IdentityStore store, TenantService tenants, Clock clock) {
     this.store = requireNonNull(store);
     this.tenants = requireNonNull(tenants);
     this.clock = requireNonNull(clock);
@@ -223,25 +221,7 @@ public final class IdentityService {
 
   /** The tenant named, if the caller may manage its members: admin or owner there, or platform admin. */
   private Tenant manageableTenant(RequestContext rc, String tenantName) {
-    Tenant t = tenants.byName(tenantName).orElseThrow(() -> TenantAccess.notFound(tenantName));
-    if (t.status() == TenantStatus.DELETED) {
-      throw TenantAccess.notFound(tenantName);
-    }
-    if (rc.platformAdmin()) {
-      return t;
-    }
-    Optional<Role> role = store.role(t.id(), rc.principal().id());
-    if (role.isEmpty() || rc.token().boundTenant().filter(b -> !b.equals(t.id())).isPresent()) {
-      throw TenantAccess.notFound(tenantName);
-    }
-    if (t.status() == TenantStatus.SUSPENDED) {
-      throw MlflowError.permissionDenied("Tenant '" + t.name() + "' is suspended");
-    }
-    if (!role.get().atLeast(Role.ADMIN)) {
-      throw MlflowError.permissionDenied(
-          "Permission denied: managing members of '" + t.name() + "' needs role admin or higher");
-    }
-    return t;
+    return tenants.requireRole(rc, tenantName, Role.ADMIN);
   }
 
   private void requireMayGrant(RequestContext rc, Tenant t, Role role) {

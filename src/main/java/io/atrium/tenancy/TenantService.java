@@ -89,7 +89,8 @@ public final class TenantService {
 
   /**
    * The named tenant, for a control-plane operation that needs {@code minimum} role there. Platform
-   * admins pass; non-members get the tenant-not-found answer; members below {@code minimum} get 403.
+   * admins pass (even into a suspended tenant, to manage it); non-members get the tenant-not-found
+   * answer; members get 403 while the tenant is suspended or when below {@code minimum}.
    */
   public Tenant requireRole(RequestContext rc, String name, io.atrium.authz.Role minimum) {
     Tenant t = store.byName(name).orElseThrow(() -> TenantAccess.notFound(name));
@@ -103,6 +104,9 @@ public final class TenantService {
     if (t.status() == TenantStatus.DELETED || role.isEmpty()
         || rc.token().boundTenant().filter(b -> !b.equals(t.id())).isPresent()) {
       throw TenantAccess.notFound(name);
+    }
+    if (t.status() == TenantStatus.SUSPENDED) {
+      throw MlflowError.permissionDenied("Tenant '" + t.name() + "' is suspended");
     }
     if (!role.get().atLeast(minimum)) {
       throw MlflowError.permissionDenied(
