@@ -3,7 +3,6 @@ package io.atrium.artifacts;
 import io.atrium.Atrium;
 import io.atrium.config.AtriumConfig;
 import io.atrium.db.Database;
-import io.atrium.limits.LimitStore;
 import io.atrium.tenancy.TenantId;
 import io.atrium.tenancy.TenantStore;
 import io.atrium.testing.TestDatabases;
@@ -22,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 
 /**
@@ -180,13 +178,10 @@ final class ArtifactServers implements AutoCloseable {
     return r.json().path("token").path("token").asText();
   }
 
-  /** Sets a tenant's storage quota behind the server's back (the limits admin API may not be wired yet). */
+  /** Sets a tenant's storage quota as an operator does: through the limits API (effective at once). */
   void setStorageQuota(String tenant, long bytes) {
-    try (Database db = Database.open(config)) {
-      TenantId id = new TenantStore(db).byName(tenant).orElseThrow().id();
-      new LimitStore(db).put(id, new LimitStore.Overrides(Optional.empty(), Optional.empty(), Optional.empty(),
-          Optional.empty(), OptionalLong.of(bytes)), System.currentTimeMillis());
-    }
+    TestServer.expectOk(json(adminToken, "PUT", "/api/atrium/v1/tenants/" + tenant + "/limits",
+        "{\"storage_bytes\":" + bytes + "}"));
   }
 
   /** Bytes and files accounted to a tenant, read straight from the database. */
