@@ -96,8 +96,12 @@ public final class HttpServer {
                 }
               }
               cfg.routes.exception(MlflowError.class, (e, ctx) -> respond(ctx, e));
-              cfg.routes.exception(Json.UnsupportedMediaType.class,
-                  (e, ctx) -> respond(ctx, 415, ErrorCode.BAD_REQUEST, e.getMessage()));
+              cfg.routes.exception(Json.UnsupportedMediaType.class, (e, ctx) -> {
+                // The body was refused unread: close the connection rather than leave the client a
+                // keep-alive connection the server will drop, which it would otherwise try to reuse.
+                ctx.header("Connection", "close");
+                respond(ctx, 415, ErrorCode.BAD_REQUEST, e.getMessage());
+              });
               cfg.routes.exception(HttpResponseException.class, this::javalinError);
               cfg.routes.exception(Exception.class, this::unexpected);
             });
@@ -122,6 +126,7 @@ public final class HttpServer {
       ctx.header("X-Request-Id", requestId);
       // Artifact uploads (Route.RawBody) stream their body to storage and are bounded by the quota instead.
       if (!(route.handler() instanceof Route.RawBody) && ctx.contentLength() > config.maxBodyBytes()) {
+        ctx.header("Connection", "close"); // refused unread, as for 415 below
         throw new MlflowError(ErrorCode.BAD_REQUEST, "Request body exceeds " + config.maxBodyBytes() + " bytes");
       }
       // A route that ignores its body (tenant suspend/reactivate) would otherwise accept a cross-site
