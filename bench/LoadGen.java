@@ -1,0 +1,1010 @@
+// Atrium's benchmark load generator: ONE program that drives every server under test (Atrium,
+// the MLflow tracking server, FastTrackML) through the MLflow REST API.
+//
+// Single file, JDK only (java.net.http.HttpClient on virtual threads, hand-built JSON), so it runs
+// with the source launcher:   java bench/LoadGen.java <op> --url http://127.0.0.1:5000[/t/tenant] [options]
+// Prints one JSON object on stdout: throughput, latency percentiles, errors, 429s and the load
+// generator's own CPU time (so a report can show it was not the bottleneck). Progress goes to stderr.
+//
+// Ops (see bench/README.md for the workloads built from them):
+//   ingest       closed loop; each client logs log-batch of --points metric points to its own run
+//                (first call also 10 params + 10 tags, and 20 fewer points: MLflow's 1,000-entity cap)
+//   chatty       closed loop; single runs/log-metric calls
+//   runs         closed loop; runs/create + runs/update(FINISHED) pairs
+//   load-runs    creates --runs runs (20 params, 10 metrics, 5 tags each) in --experiment-name
+//   search       closed loop; runs/search with --filter / --order-by / --max-results, on page --page
+//   load-history one run with --points points of metric "loss", plus --runs runs with --run-points each
+//   history      closed loop; metrics/get-history of the big run (all pages) -> latency per full fetch
+//   bulk-interval closed loop; metrics/get-history-bulk-interval over the small runs
+//   tenants      (Atrium admin API) creates tenants, one user who edits all of them, and its token
+//   noisy        tenant Q open-loop (get-run + small log-batch) alone, then with tenant N flooding
+//
+// Every loop is bounded in count and time: --duration (seconds, default 10) and --count (requests,
+// default unbounded); whichever comes first ends it, and --max-seconds (default 3600) caps setups.
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+public class LoadGen {
+  static final String API = "/api/2.0/mlflow";
+  static Map<String, String> opt = new LinkedHashMap<>();
+  static final ExecutorService VT = Executors.newVirtualThreadPerTaskExecutor();
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].startsWith("-")) {
+      System.err.println("usage: java bench/LoadGen.java <op> --url URL [--token T] [--clients N] [--duration S] [--count N] ...");
+      System.exit(2);
+    }
+    String op = args[0];
+    for (int i = 1; i < args.length; i++) {
+      if (!args[i].startsWith("--")) die("unexpected argument " + args[i]);
+      String k = args[i].substring(2);
+      if (i + 1 < args.length && !args[i + 1].startsWith("--")) opt.put(k, args[++i]);
+      else opt.put(k, "true");
+    }
+    long cpu0 = cpuNanos();
+    long t0 = System.nanoTime();
+    Map<String, Object> out =
+        switch (op) {
+          case "ingest" -> ingest();
+          case "chatty" -> chatty();
+          case "runs" -> runPairs();
+          case "load-runs" -> loadRuns();
+          case "search" -> search();
+          case "load-history" -> loadHistory();
+          case "history" -> history();
+          case "bulk-interval" -> bulkInterval();
+          case "tenants" -> tenants();
+          case "noisy" -> noisy();
+          default -> throw die("unknown op " + op);
+        };
+    Map<String, Object> res = new LinkedHashMap<>();
+    res.put("op", op);
+    res.putAll(out);
+    double wall = (System.nanoTime() - t0) / 1e9;
+    double cpu = (cpuNanos() - cpu0) / 1e9;
+    res.put("loadgen_total_wall_s", round(wall));
+    res.put("loadgen_total_cpu_s", round(cpu));
+    System.out.println(json(res));
+    System.out.flush();
+    System.exit(0);
+  }
+
+  // ------------------------------------------------------------------ options
+
+  static String s(String k, String def) {
+    return opt.getOrDefault(k, def);
+  }
+
+  static String req(String k) {
+    String v = opt.get(k);
+    if (v == null) throw die("--" + k + " is required");
+    return v;
+  }
+
+  static int i(String k, int def) {
+    return Integer.parseInt(s(k, Integer.toString(def)));
+  }
+
+  static double d(String k, double def) {
+    return Double.parseDouble(s(k, Double.toString(def)));
+  }
+
+  static RuntimeException die(String msg) {
+    System.err.println("loadgen: " + msg);
+    System.exit(2);
+    return new IllegalStateException(msg);
+  }
+
+  static void log(String msg) {
+    System.err.println("[loadgen] " + msg);
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  /** One server endpoint (base URL + optional bearer token) with its own connection pool. */
+  static final class Api {
+    final String base;
+    final String token;
+    final HttpClient http;
+
+    Api(String base, String token) {
+      this(base, token, HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .executor(VT)
+          .build());
+    }
+
+    Api(String base, String token, HttpClient http) {
+      this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+      this.token = token == null || token.isEmpty() ? null : token;
+      this.http = http;
+    }
+
+    Resp send(String method, String path, String body) {
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(i("request-timeout", 300)));
+      if (token != null) b.header("Authorization", "Bearer " + token);
+      if (body != null) {
+        b.header("Content-Type", "application/json");
+        b.method(method, HttpRequest.BodyPublishers.ofString(body));
+      } else {
+        b.method(method, HttpRequest.BodyPublishers.noBody());
+      }
+      try {
+        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return new Resp(r.statusCode(), r.body());
+      } catch (IOException e) {
+        return new Resp(-1, "io: " + e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new Resp(-1, "interrupted");
+      }
+    }
+
+    /** Sends and insists on 200; a failure throws Fail (counted as an error, or 429). */
+    String ok(String method, String path, String body) {
+      Resp r = send(method, path, body);
+      if (r.status != 200) {
+        String shown = path.length() > 120 ? path.substring(0, 120) + "..." : path;
+        throw new Fail(r.status, method + " " + shown + " -> " + r.status + " " + abbrev(r.body));
+      }
+      return r.body;
+    }
+
+    String post(String path, String body) {
+      return ok("POST", API + path, body);
+    }
+
+    String get(String pathAndQuery) {
+      return ok("GET", API + pathAndQuery, null);
+    }
+  }
+
+  record Resp(int status, String body) {}
+
+  static final class Fail extends RuntimeException {
+    final int status;
+
+    Fail(int status, String msg) {
+      super(msg, null, false, false);
+      this.status = status;
+    }
+  }
+
+  static String abbrev(String s) {
+    if (s == null) return "";
+    s = s.replace('\n', ' ');
+    return s.length() > 300 ? s.substring(0, 300) + "..." : s;
+  }
+
+  static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  /** Base URLs: --url, or --url-template with %d and --tenants N (tenant i = template formatted with i). */
+  static List<Api> apis() {
+    String token = s("token", "");
+    String tmpl = opt.get("url-template");
+    List<Api> l = new ArrayList<>();
+    if (tmpl != null) {
+      int n = i("tenants", 1);
+      for (int t = i("tenant-from", 0); t < n; t++) l.add(new Api(String.format(Locale.ROOT, tmpl, t), token));
+    } else {
+      l.add(new Api(req("url"), token));
+    }
+    // One connection pool for all tenants of a server (they are the same host:port).
+    if (l.size() > 1) {
+      HttpClient shared = l.get(0).http;
+      for (int t = 1; t < l.size(); t++) l.set(t, new Api(l.get(t).base, token, shared));
+    }
+    return l;
+  }
+
+  // ------------------------------------------------------------------ MLflow calls
+
+  static final Pattern RUN_ID = Pattern.compile("\"run_id\"\\s*:\\s*\"([^\"]+)\"");
+  static final Pattern EXP_ID = Pattern.compile("\"experiment_id\"\\s*:\\s*\"([^\"]+)\"");
+  static final Pattern NEXT = Pattern.compile("\"next_page_token\"\\s*:\\s*\"([^\"]+)\"");
+  static final Pattern INFO = Pattern.compile("\"info\"\\s*:");
+  static final Pattern KEY = Pattern.compile("\"key\"\\s*:");
+
+  static String first(Pattern p, String body, String what) {
+    Matcher m = p.matcher(body);
+    if (!m.find()) throw new Fail(0, "no " + what + " in " + abbrev(body));
+    return m.group(1);
+  }
+
+  static int count(Pattern p, String body) {
+    Matcher m = p.matcher(body);
+    int n = 0;
+    while (m.find()) n++;
+    return n;
+  }
+
+  /** Experiment id by name, creating it when missing. */
+  static String experiment(Api api, String name) {
+    Resp r = api.send("GET", API + "/experiments/get-by-name?experiment_name=" + enc(name), null);
+    if (r.status == 200) return first(EXP_ID, r.body, "experiment_id");
+    Resp c = api.send("POST", API + "/experiments/create", "{\"name\":" + q(name) + "}");
+    if (c.status == 200) return first(EXP_ID, c.body, "experiment_id");
+    // Lost a race with another client creating it.
+    return first(EXP_ID, api.get("/experiments/get-by-name?experiment_name=" + enc(name)), "experiment_id");
+  }
+
+  static String createRun(Api api, String expId, String name, String tagsJson) {
+    String body =
+        "{\"experiment_id\":" + q(expId) + ",\"run_name\":" + q(name) + ",\"start_time\":" + System.currentTimeMillis()
+            + (tagsJson == null ? "" : ",\"tags\":" + tagsJson) + "}";
+    return first(RUN_ID, api.post("/runs/create", body), "run_id");
+  }
+
+  static void finishRun(Api api, String runId) {
+    api.post("/runs/update", "{\"run_id\":" + q(runId) + ",\"status\":\"FINISHED\",\"end_time\":" + System.currentTimeMillis() + "}");
+  }
+
+  static String q(String s) {
+    StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+    for (int k = 0; k < s.length(); k++) {
+      char c = s.charAt(k);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        default -> {
+          if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+          else b.append(c);
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+
+  /** {"key":..,"value":..} list. */
+  static String kv(String prefix, int n, String valuePrefix) {
+    StringBuilder b = new StringBuilder("[");
+    for (int k = 0; k < n; k++) {
+      if (k > 0) b.append(',');
+      b.append("{\"key\":\"").append(prefix).append(k).append("\",\"value\":\"").append(valuePrefix).append(k).append("\"}");
+    }
+    return b.append(']').toString();
+  }
+
+  /** n metric points over `keys` keys (m0..), steps from step0, appended to b. */
+  static void metrics(StringBuilder b, String keyPrefix, int keys, int n, long step0, long ts) {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    b.append('[');
+    for (int k = 0; k < n; k++) {
+      if (k > 0) b.append(',');
+      b.append("{\"key\":\"").append(keyPrefix).append(keys == 1 ? "" : Integer.toString(k % keys)).append("\",\"value\":")
+          .append(String.format(Locale.ROOT, "%.6f", r.nextDouble())).append(",\"timestamp\":").append(ts)
+          .append(",\"step\":").append(step0 + k / keys).append('}');
+    }
+    b.append(']');
+  }
+
+  // ------------------------------------------------------------------ recording
+
+  /** Latency samples of one client: plain long[] (ns), grown by doubling. */
+  static final class Samples {
+    long[] lat = new long[1024];
+    int n;
+    long ok, errors, throttled, units;
+    String firstError;
+    final Map<Integer, Long> statuses = new LinkedHashMap<>();
+
+    void add(long nanos) {
+      if (n == lat.length) lat = Arrays.copyOf(lat, n * 2);
+      lat[n++] = nanos;
+    }
+
+    void fail(Fail f) {
+      statuses.merge(f.status, 1L, Long::sum);
+      if (f.status == 429) throttled++;
+      else {
+        errors++;
+        if (firstError == null) firstError = f.getMessage();
+      }
+    }
+
+    void merge(Samples o) {
+      for (int k = 0; k < o.n; k++) add(o.lat[k]);
+      ok += o.ok;
+      errors += o.errors;
+      throttled += o.throttled;
+      units += o.units;
+      if (firstError == null) firstError = o.firstError;
+      o.statuses.forEach((k, v) -> statuses.merge(k, v, Long::sum));
+    }
+  }
+
+  /** Percentiles in ms of ok requests, throughput over wall seconds, CPU of this process. */
+  static Map<String, Object> report(Samples s, double wall, double cpu, String unitName) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("wall_s", round(wall));
+    m.put("requests", s.ok + s.errors + s.throttled);
+    m.put("ok", s.ok);
+    m.put("errors", s.errors);
+    m.put("throttled_429", s.throttled);
+    m.put("throughput_per_s", round(s.ok / Math.max(wall, 1e-9)));
+    if (unitName != null) {
+      m.put("units", unitName);
+      m.put("units_total", s.units);
+      m.put("units_per_s", round(s.units / Math.max(wall, 1e-9)));
+    }
+    long[] a = Arrays.copyOf(s.lat, s.n);
+    Arrays.sort(a);
+    Map<String, Object> l = new LinkedHashMap<>();
+    l.put("p50", pct(a, 50));
+    l.put("p90", pct(a, 90));
+    l.put("p99", pct(a, 99));
+    l.put("max", a.length == 0 ? null : round(a[a.length - 1] / 1e6));
+    l.put("mean", a.length == 0 ? null : round(Arrays.stream(a).average().orElse(0) / 1e6));
+    l.put("samples", a.length);
+    m.put("latency_ms", l);
+    m.put("loadgen_cpu_s", round(cpu));
+    m.put("loadgen_cpu_cores", round(cpu / Math.max(wall, 1e-9)));
+    if (!s.statuses.isEmpty()) {
+      Map<String, Object> st = new LinkedHashMap<>();
+      s.statuses.forEach((k, v) -> st.put(Integer.toString(k), v));
+      m.put("failed_statuses", st);
+    }
+    if (s.firstError != null) m.put("first_error", s.firstError);
+    return m;
+  }
+
+  static Double pct(long[] sorted, double p) {
+    if (sorted.length == 0) return null;
+    int idx = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+    return round(sorted[Math.max(0, Math.min(sorted.length - 1, idx))] / 1e6);
+  }
+
+  static double round(double v) {
+    return Math.round(v * 1000.0) / 1000.0;
+  }
+
+  static long cpuNanos() {
+    var os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getProcessCpuTime();
+    return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+  }
+
+  // ------------------------------------------------------------------ closed loop
+
+  /** A client's timed step; returns the units it accomplished (points, pairs, ...). Throws Fail. */
+  interface Step {
+    long run(long iteration);
+  }
+
+  /**
+   * Runs `clients` clients; each first builds its Step (setup, untimed), then all start together and
+   * loop until --duration seconds or --count steps in total, whichever first.
+   */
+  static Map<String, Object> closedLoop(int clients, IntFunction<Step> setup, String unitName) throws Exception {
+    double duration = d("duration", 10);
+    long count = Long.parseLong(s("count", Long.toString(Long.MAX_VALUE)));
+    AtomicLong tickets = new AtomicLong(count);
+    Step[] steps = new Step[clients];
+    Samples[] samples = new Samples[clients];
+    AtomicReference<Throwable> setupError = new AtomicReference<>();
+    long setupStart = System.nanoTime();
+    CountDownLatch ready = new CountDownLatch(clients);
+    for (int c = 0; c < clients; c++) {
+      int cc = c;
+      VT.submit(() -> {
+        try {
+          // Set-up (experiments, runs) is retried: a server that sheds load at the start of a heavy
+          // workload is measured by the timed loop, not made to abort it.
+          for (int attempt = 1; ; attempt++) {
+            try {
+              steps[cc] = setup.apply(cc);
+              break;
+            } catch (Fail f) {
+              if (attempt >= 5) throw f;
+              Thread.sleep(1000L * attempt);
+            }
+          }
+        } catch (Throwable t) {
+          setupError.compareAndSet(null, t);
+        } finally {
+          ready.countDown();
+        }
+      });
+    }
+    if (!ready.await((long) d("max-seconds", 3600), TimeUnit.SECONDS)) throw die("setup timed out");
+    if (setupError.get() != null) throw die("setup failed: " + setupError.get());
+    double setupS = (System.nanoTime() - setupStart) / 1e9;
+    long[] iters = new long[clients];
+    double warmup = d("warmup", 0);
+    if (warmup > 0) {
+      // Untimed: the same loop for --warmup seconds (JIT, caches, connection pools), samples dropped.
+      long wEnd = System.nanoTime() + (long) (warmup * 1e9);
+      CountDownLatch wDone = new CountDownLatch(clients);
+      for (int c = 0; c < clients; c++) {
+        int cc = c;
+        VT.submit(() -> {
+          try {
+            for (; System.nanoTime() < wEnd && iters[cc] < 1_000_000; iters[cc]++) {
+              try {
+                steps[cc].run(iters[cc]);
+              } catch (Fail f) {
+                // counted nowhere: warm-up
+              }
+            }
+          } catch (Throwable t) {
+            // ignored in warm-up; the timed loop reports errors
+          } finally {
+            wDone.countDown();
+          }
+        });
+      }
+      wDone.await();
+    }
+    long cpu0 = cpuNanos();
+    long start = System.nanoTime();
+    long deadline = start + (long) (duration * 1e9);
+    CountDownLatch done = new CountDownLatch(clients);
+    for (int c = 0; c < clients; c++) {
+      int cc = c;
+      samples[cc] = new Samples();
+      VT.submit(() -> {
+        Samples sm = samples[cc];
+        try {
+          for (long it = iters[cc]; System.nanoTime() < deadline && tickets.getAndDecrement() > 0; it++) {
+            long a = System.nanoTime();
+            try {
+              long u = steps[cc].run(it);
+              sm.add(System.nanoTime() - a);
+              sm.ok++;
+              sm.units += u;
+            } catch (Fail f) {
+              sm.fail(f);
+            }
+          }
+        } catch (Throwable t) {
+          sm.errors++;
+          if (sm.firstError == null) sm.firstError = t.toString();
+        } finally {
+          done.countDown();
+        }
+      });
+    }
+    done.await();
+    double wall = (System.nanoTime() - start) / 1e9;
+    double cpu = (cpuNanos() - cpu0) / 1e9;
+    Samples all = new Samples();
+    for (Samples sm : samples) all.merge(sm);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("clients", clients);
+    m.put("setup_s", round(setupS));
+    m.putAll(report(all, wall, cpu, unitName));
+    return m;
+  }
+
+  // ------------------------------------------------------------------ workloads
+
+  /** W1: log-batch of --points points; the first call of each run also carries 10 params + 10 tags. */
+  static Map<String, Object> ingest() throws Exception {
+    List<Api> apis = apis();
+    int clients = i("clients", 8);
+    int points = i("points", 1000);
+    int extras = i("params", 10);
+    int keys = i("keys", 10);
+    String expName = s("experiment-name", "bench-ingest");
+    Map<String, Object> m =
+        closedLoop(clients, c -> {
+          // Client c owns one run in each tenant t with t % clients == c (every tenant used when tenants > clients).
+          List<Api> mine = new ArrayList<>();
+          List<String> runs = new ArrayList<>();
+          for (int t = c % apis.size(); t < apis.size(); t += clients) {
+            Api api = apis.get(t);
+            mine.add(api);
+            runs.add(createRun(api, experiment(api, expName), "ingest-" + c, null));
+            if (apis.size() <= clients) break;
+          }
+          boolean[] firstDone = new boolean[runs.size()];
+          long[] step = new long[runs.size()];
+          return it -> {
+            int k = (int) (it % runs.size());
+            StringBuilder b = new StringBuilder(points * 80 + 2000);
+            b.append("{\"run_id\":").append(q(runs.get(k))).append(",\"metrics\":");
+            int n = points;
+            if (!firstDone[k]) n = Math.max(0, points - 2 * extras);
+            metrics(b, "m", keys, n, step[k], System.currentTimeMillis());
+            if (!firstDone[k]) {
+              b.append(",\"params\":").append(kv("param", extras, "value-"));
+              b.append(",\"tags\":").append(kv("tag", extras, "tag-value-"));
+            }
+            b.append('}');
+            mine.get(k).post("/runs/log-batch", b.toString());
+            firstDone[k] = true;
+            step[k] += (n + keys - 1) / keys;
+            return n;
+          };
+        }, "metric_points");
+    m.put("tenants", apis.size());
+    m.put("points_per_batch", points);
+    return m;
+  }
+
+  /** W2: single log-metric calls. */
+  static Map<String, Object> chatty() throws Exception {
+    List<Api> apis = apis();
+    Api api = apis.get(0);
+    String exp = experiment(api, s("experiment-name", "bench-chatty"));
+    return closedLoop(i("clients", 8), c -> {
+      String run = createRun(api, exp, "chatty-" + c, null);
+      return it -> {
+        api.post("/runs/log-metric", "{\"run_id\":" + q(run) + ",\"key\":\"loss\",\"value\":"
+            + String.format(Locale.ROOT, "%.6f", ThreadLocalRandom.current().nextDouble()) + ",\"timestamp\":"
+            + System.currentTimeMillis() + ",\"step\":" + it + "}");
+        return 1;
+      };
+    }, "metric_points");
+  }
+
+  /** W5: create-run + update-run(FINISHED) pairs. */
+  static Map<String, Object> runPairs() throws Exception {
+    Api api = apis().get(0);
+    String exp = experiment(api, s("experiment-name", "bench-runs"));
+    return closedLoop(i("clients", 16), c -> it -> {
+      String run = createRun(api, exp, "pair-" + c + "-" + it, null);
+      finishRun(api, run);
+      return 1;
+    }, "run_pairs");
+  }
+
+  /**
+   * W3 set-up: --runs runs in --experiment-name (in every tenant of --url-template), each with 20
+   * params (p0 in {a,b}: the filter's param), 10 metrics m0..m9 uniform in [0,1), 5 tags (sent
+   * with runs/create). Two requests per run: runs/create and one runs/log-batch.
+   */
+  static Map<String, Object> loadRuns() throws Exception {
+    List<Api> apis = apis();
+    int runsPer = i("runs", 10000);
+    String expName = s("experiment-name", "bench-search");
+    int clients = i("clients", 8);
+    String[] exps = new String[apis.size()];
+    for (int t = 0; t < apis.size(); t++) exps[t] = experiment(apis.get(t), expName);
+    long total = (long) runsPer * apis.size();
+    opt.put("count", Long.toString(total));
+    opt.putIfAbsent("duration", s("max-seconds", "3600"));
+    AtomicLong next = new AtomicLong();
+    AtomicLong lastLog = new AtomicLong(System.nanoTime());
+    Map<String, Object> m =
+        closedLoop(clients, c -> it -> {
+          long g = next.getAndIncrement();
+          int t = (int) (g % apis.size());
+          Api api = apis.get(t);
+          Random r = new Random(g * 7919L + 17);
+          StringBuilder tags = new StringBuilder("[");
+          for (int k = 0; k < 5; k++) {
+            if (k > 0) tags.append(',');
+            tags.append("{\"key\":\"t").append(k).append("\",\"value\":\"tag").append(k).append('-').append(g % 10).append("\"}");
+          }
+          tags.append(']');
+          String run = createRun(api, exps[t], "r" + g, tags.toString());
+          StringBuilder b = new StringBuilder(4000);
+          b.append("{\"run_id\":").append(q(run)).append(",\"params\":[");
+          for (int k = 0; k < 20; k++) {
+            if (k > 0) b.append(',');
+            String v = k == 0 ? (g % 2 == 0 ? "a" : "b") : "v" + k + "-" + r.nextInt(1000);
+            b.append("{\"key\":\"p").append(k).append("\",\"value\":\"").append(v).append("\"}");
+          }
+          b.append("],\"metrics\":[");
+          long ts = System.currentTimeMillis();
+          for (int k = 0; k < 10; k++) {
+            if (k > 0) b.append(',');
+            b.append("{\"key\":\"m").append(k).append("\",\"value\":")
+                .append(String.format(Locale.ROOT, "%.6f", r.nextDouble())).append(",\"timestamp\":").append(ts)
+                .append(",\"step\":0}");
+          }
+          b.append("]}");
+          api.post("/runs/log-batch", b.toString());
+          long now = System.nanoTime();
+          long prev = lastLog.get();
+          if (now - prev > 15_000_000_000L && lastLog.compareAndSet(prev, now)) log("loaded " + (g + 1) + " / " + total + " runs");
+          return 1;
+        }, "runs");
+    m.put("runs_per_tenant", runsPer);
+    m.put("tenants", apis.size());
+    m.put("experiment_ids", apis.size() == 1 ? exps[0] : exps.length + " experiments");
+    return m;
+  }
+
+  static String searchBody(String expId, String pageToken) {
+    String filter = s("filter", "metrics.m0 > 0.5 and params.p0 = 'a'");
+    String orderBy = s("order-by", "metrics.m1 DESC");
+    return "{\"experiment_ids\":[" + q(expId) + "],\"filter\":" + q(filter) + ",\"order_by\":[" + q(orderBy)
+        + "],\"max_results\":" + i("max-results", 100) + ",\"run_view_type\":\"ACTIVE_ONLY\""
+        + (pageToken == null ? "" : ",\"page_token\":" + q(pageToken)) + "}";
+  }
+
+  /** W3: runs/search on page --page (1 = first); deep pages reuse the token found in set-up. */
+  static Map<String, Object> search() throws Exception {
+    List<Api> apis = apis();
+    String expName = s("experiment-name", "bench-search");
+    int page = i("page", 1);
+    int maxResults = i("max-results", 100);
+    int expect = i("expect", 1);
+    String[] exps = new String[apis.size()];
+    String token = null;
+    for (int t = 0; t < apis.size(); t++) exps[t] = first(EXP_ID, apis.get(t).get("/experiments/get-by-name?experiment_name=" + enc(expName)), "experiment_id");
+    if (page > 1) {
+      if (apis.size() > 1) throw die("--page > 1 with many tenants is not supported");
+      for (int p = 1; p < page; p++) {
+        String body = apis.get(0).post("/runs/search", searchBody(exps[0], token));
+        Matcher mm = NEXT.matcher(body);
+        if (!mm.find()) throw die("no page " + (p + 1) + " (the filter matches too few runs)");
+        token = mm.group(1);
+      }
+    }
+    String tok = token;
+    Map<String, Object> m =
+        closedLoop(i("clients", 4), c -> it -> {
+          int t = apis.size() == 1 ? 0 : ThreadLocalRandom.current().nextInt(apis.size());
+          String body = apis.get(t).post("/runs/search", searchBody(exps[t], tok));
+          int n = count(INFO, body);
+          // A page with a next_page_token must be full; any page holds at most max_results runs.
+          boolean more = NEXT.matcher(body).find();
+          if (expect >= 0 && (n > maxResults || (more && n != maxResults) || (n == 0 && page == 1)))
+            throw new Fail(0, "search returned " + n + " runs (next page: " + more + "), max_results " + maxResults);
+          return n;
+        }, "runs_returned");
+    m.put("page", page);
+    m.put("tenants", apis.size());
+    return m;
+  }
+
+  /** W4 set-up: one run with --points points of "loss" (1,000 a batch); --runs runs with --run-points each. */
+  static Map<String, Object> loadHistory() throws Exception {
+    Api api = apis().get(0);
+    String exp = experiment(api, s("experiment-name", "bench-history"));
+    long points = Long.parseLong(s("points", "100000"));
+    int smallRuns = i("runs", 100);
+    int runPoints = i("run-points", 1000);
+    String big = createRun(api, exp, "history-big", null);
+    String[] smallArr = new String[smallRuns];
+    Semaphore par = new Semaphore(8);
+    List<java.util.concurrent.Future<?>> made = new ArrayList<>();
+    for (int k = 0; k < smallRuns; k++) {
+      int kk = k;
+      par.acquire();
+      made.add(VT.submit(() -> {
+        try {
+          smallArr[kk] = createRun(api, exp, "history-small-" + kk, null);
+        } finally {
+          par.release();
+        }
+      }));
+    }
+    for (var f : made) f.get(600, TimeUnit.SECONDS);
+    List<String> small = List.of(smallArr);
+    long bigBatches = (points + 999) / 1000;
+    long smallBatches = (long) smallRuns * ((runPoints + 999) / 1000);
+    opt.put("count", Long.toString(bigBatches + smallBatches));
+    opt.putIfAbsent("duration", s("max-seconds", "3600"));
+    AtomicLong next = new AtomicLong();
+    Map<String, Object> m =
+        closedLoop(i("clients", 4), c -> it -> {
+          long g = next.getAndIncrement();
+          String run;
+          long step0;
+          int n;
+          if (g < bigBatches) {
+            run = big;
+            step0 = g * 1000;
+            n = (int) Math.min(1000, points - step0);
+          } else {
+            long h = g - bigBatches;
+            int per = (runPoints + 999) / 1000;
+            run = small.get((int) (h / per));
+            step0 = (h % per) * 1000;
+            n = (int) Math.min(1000, runPoints - step0);
+          }
+          StringBuilder b = new StringBuilder(n * 80 + 100);
+          b.append("{\"run_id\":").append(q(run)).append(",\"metrics\":");
+          metrics(b, "loss", 1, n, step0, System.currentTimeMillis());
+          api.post("/runs/log-batch", b.append('}').toString());
+          return n;
+        }, "metric_points");
+    m.put("big_run_id", big);
+    m.put("small_run_ids", small);
+    m.put("points", points);
+    return m;
+  }
+
+  /** W4: the whole history of "loss" of --run-id (following page tokens) per sample. */
+  static Map<String, Object> history() throws Exception {
+    Api api = apis().get(0);
+    String run = req("run-id");
+    long expect = Long.parseLong(s("expect", "-1"));
+    AtomicLong pages = new AtomicLong();
+    Map<String, Object> m =
+        closedLoop(i("clients", 1), c -> it -> {
+          long got = 0;
+          String token = null;
+          for (int p = 0; p < 100000; p++) {
+            String body = api.get("/metrics/get-history?run_id=" + enc(run) + "&metric_key=loss"
+                + (token == null ? "" : "&page_token=" + enc(token)));
+            pages.incrementAndGet();
+            got += count(KEY, body);
+            Matcher mm = NEXT.matcher(body);
+            if (!mm.find()) break;
+            token = mm.group(1);
+          }
+          if (expect >= 0 && got != expect) throw new Fail(0, "history returned " + got + " points, expected " + expect);
+          return got;
+        }, "metric_points");
+    long ok = (Long) m.get("ok");
+    m.put("requests_per_fetch", ok == 0 ? null : round(pages.get() / (double) ok));
+    return m;
+  }
+
+  /** W4: get-history-bulk-interval of "loss" over the runs in --run-ids-file (one id a line). */
+  static Map<String, Object> bulkInterval() throws Exception {
+    Api api = apis().get(0);
+    List<String> ids = Files.readAllLines(Path.of(req("run-ids-file"))).stream().filter(x -> !x.isBlank()).toList();
+    StringBuilder qs = new StringBuilder("/metrics/get-history-bulk-interval?metric_key=loss&max_results=" + i("max-results", 320));
+    for (String id : ids) qs.append("&run_ids=").append(enc(id));
+    String path = qs.toString();
+    Resp probe = api.send("GET", API + path, null);
+    if (probe.status == 404) {
+      // Not every MLflow-compatible server has this route (FastTrackML 0.6 has not): say so, once.
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("unsupported", "GET .../metrics/get-history-bulk-interval -> 404 " + abbrev(probe.body));
+      return m;
+    }
+    return closedLoop(i("clients", 1), c -> it -> {
+      String body = api.get(path);
+      int n = count(KEY, body);
+      if (n == 0) throw new Fail(0, "bulk interval returned no points: " + abbrev(body));
+      return n;
+    }, "metric_points");
+  }
+
+  // ------------------------------------------------------------------ Atrium admin
+
+  static String adminJson(Api admin, String method, String path, String body) {
+    Resp r = admin.send(method, "/api/atrium/v1" + path, body);
+    if (r.status != 200) throw new Fail(r.status, method + " " + path + " -> " + r.status + " " + abbrev(r.body));
+    return r.body;
+  }
+
+  /**
+   * Creates tenants (--prefix, numbered --from..--to-1 as %04d, or the names in --names a,b,c), a user
+   * --user who is editor in each, and prints a fresh token of that user (Atrium only).
+   */
+  static Map<String, Object> tenants() throws Exception {
+    Api admin = new Api(req("url"), req("admin-token"));
+    List<String> names = new ArrayList<>();
+    if (opt.containsKey("names")) names.addAll(List.of(req("names").split(",")));
+    else for (int t = i("from", 0); t < i("to", 1); t++) names.add(String.format(Locale.ROOT, "%s%04d", s("prefix", "bench-"), t));
+    String user = s("user", "bench");
+    long start = System.nanoTime();
+    boolean userExists = admin.send("GET", "/api/atrium/v1/principals/" + enc(user) + "/tokens", null).status == 200;
+    int from = 0;
+    if (!userExists) {
+      adminJson(admin, "POST", "/tenants", "{\"name\":" + q(names.get(0)) + "}");
+      adminJson(admin, "POST", "/users", "{\"name\":" + q(user) + ",\"tenant\":" + q(names.get(0)) + ",\"role\":\"editor\"}");
+      from = 1;
+    }
+    int clients = Math.min(i("clients", 4), Math.max(1, names.size()));
+    AtomicLong next = new AtomicLong(from);
+    AtomicReference<Throwable> err = new AtomicReference<>();
+    CountDownLatch done = new CountDownLatch(clients);
+    for (int c = 0; c < clients; c++) {
+      VT.submit(() -> {
+        try {
+          for (long k; (k = next.getAndIncrement()) < names.size() && err.get() == null; ) {
+            String n = names.get((int) k);
+            adminJson(admin, "POST", "/tenants", "{\"name\":" + q(n) + "}");
+            adminJson(admin, "PUT", "/tenants/" + enc(n) + "/members/" + enc(user), "{\"role\":\"editor\"}");
+          }
+        } catch (Throwable t) {
+          err.compareAndSet(null, t);
+        } finally {
+          done.countDown();
+        }
+      });
+    }
+    done.await();
+    if (err.get() != null) throw die("tenant set-up failed: " + err.get().getMessage());
+    double secs = (System.nanoTime() - start) / 1e9;
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("tenants_created", names.size());
+    m.put("setup_s", round(secs));
+    m.put("setup_ms_per_tenant", round(secs * 1000 / Math.max(1, names.size())));
+    if (Boolean.parseBoolean(s("new-token", "true"))) {
+      String body = adminJson(admin, "POST", "/principals/" + enc(user) + "/tokens", "{\"name\":\"bench-" + System.nanoTime() + "\"}");
+      m.put("token", first(Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\""), body.replaceFirst("\"token\"\\s*:\\s*\\{", "{"), "token"));
+    }
+    return m;
+  }
+
+  // ------------------------------------------------------------------ noisy neighbour
+
+  /**
+   * Open loop at --rate/s for `seconds`; each request starts on its own virtual thread at its
+   * scheduled time (latency counted from the schedule, so a stalled server cannot hide queueing),
+   * at most `maxInFlight` at once (beyond that the schedule waits: flooding with that many connections).
+   */
+  static Samples openLoop(double rate, double seconds, int maxInFlight, Step step, long startNanos) throws Exception {
+    Samples s = new Samples();
+    Object lock = new Object();
+    Semaphore inFlight = new Semaphore(maxInFlight);
+    long period = (long) (1e9 / rate);
+    long end = startNanos + (long) (seconds * 1e9);
+    List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+    for (long k = 0; ; k++) {
+      long at = startNanos + k * period;
+      if (at >= end) break;
+      long wait = at - System.nanoTime();
+      if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+      // Nothing is sent after the phase: when all connections are busy the schedule waits, and
+      // requests whose turn passed while waiting are sent late (latency still counts from `at`).
+      long left = end - System.nanoTime();
+      if (left <= 0 || !inFlight.tryAcquire(left, TimeUnit.NANOSECONDS)) break;
+      long kk = k;
+      fs.add(VT.submit(() -> {
+        try {
+          long u = step.run(kk);
+          long lat = System.nanoTime() - at;
+          synchronized (lock) {
+            s.add(lat);
+            s.ok++;
+            s.units += u;
+          }
+        } catch (Fail f) {
+          synchronized (lock) {
+            s.fail(f);
+          }
+        } catch (Throwable t) {
+          synchronized (lock) {
+            s.errors++;
+            if (s.firstError == null) s.firstError = t.toString();
+          }
+        } finally {
+          inFlight.release();
+        }
+      }));
+    }
+    for (var f : fs) f.get(600, TimeUnit.SECONDS);
+    return s;
+  }
+
+  /**
+   * Tenant Q (--q-url/--q-token): open loop at --q-rate/s alternating runs/get and a small
+   * log-batch (--q-points), alone for --phase seconds, then again while tenant N (--n-url/--n-token)
+   * floods log-batch (--n-points) at --n-rate/s over --n-connections connections.
+   */
+  static Map<String, Object> noisy() throws Exception {
+    Api qa = new Api(req("q-url"), s("q-token", ""));
+    Api na = new Api(req("n-url"), s("n-token", ""));
+    double phase = d("phase", 30);
+    double qRate = d("q-rate", 20);
+    double nRate = d("n-rate", 600);
+    int nConn = i("n-connections", 64);
+    int qPoints = i("q-points", 10);
+    int nPoints = i("n-points", 100);
+    String qRun = createRun(qa, experiment(qa, "bench-quiet"), "quiet", null);
+    String nRun = createRun(na, experiment(na, "bench-noisy"), "noisy", null);
+    Step qStep = k -> {
+      if (k % 2 == 0) {
+        qa.get("/runs/get?run_id=" + enc(qRun));
+        return 0;
+      }
+      StringBuilder b = new StringBuilder("{\"run_id\":").append(q(qRun)).append(",\"metrics\":");
+      metrics(b, "q", 10, qPoints, k, System.currentTimeMillis());
+      qa.post("/runs/log-batch", b.append('}').toString());
+      return qPoints;
+    };
+    Step nStep = k -> {
+      StringBuilder b = new StringBuilder("{\"run_id\":").append(q(nRun)).append(",\"metrics\":");
+      metrics(b, "n", 10, nPoints, k * 100, System.currentTimeMillis());
+      na.post("/runs/log-batch", b.append('}').toString());
+      return nPoints;
+    };
+    // Warm-up, untimed: both paths compiled by the JIT before either phase.
+    openLoop(qRate, Math.min(5, phase / 3), 64, qStep, System.nanoTime());
+    long cpu0 = cpuNanos();
+    long t0 = System.nanoTime();
+    Samples alone = openLoop(qRate, phase, 64, qStep, t0);
+    double aloneWall = (System.nanoTime() - t0) / 1e9;
+    double aloneCpu = (cpuNanos() - cpu0) / 1e9;
+    long t1 = System.nanoTime();
+    cpu0 = cpuNanos();
+    AtomicReference<Samples> nRes = new AtomicReference<>();
+    AtomicReference<Throwable> nErr = new AtomicReference<>();
+    Thread flood = Thread.ofVirtual().start(() -> {
+      try {
+        nRes.set(openLoop(nRate, phase, nConn, nStep, t1));
+      } catch (Throwable t) {
+        nErr.set(t);
+      }
+    });
+    Samples with = openLoop(qRate, phase, 64, qStep, t1);
+    double qWithWall = (System.nanoTime() - t1) / 1e9;
+    flood.join(Duration.ofSeconds((long) phase + 600));
+    double withWall = (System.nanoTime() - t1) / 1e9;
+    double withCpu = (cpuNanos() - cpu0) / 1e9;
+    if (nErr.get() != null) throw die("flood failed: " + nErr.get());
+    Samples n = nRes.get();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("phase_s", phase);
+    m.put("q_rate", qRate);
+    m.put("n_offered_rate", nRate);
+    m.put("n_connections", nConn);
+    m.put("q_alone", report(alone, aloneWall, aloneCpu, "metric_points"));
+    m.put("q_with_n", report(with, qWithWall, withCpu, "metric_points"));
+    Map<String, Object> nr = report(n, withWall, withCpu, "metric_points");
+    // Rates over the phase: every request was sent inside it; answers may come later (drain).
+    nr.put("sent_per_s", round((n.ok + n.errors + n.throttled) / phase));
+    nr.put("accepted_per_s", round(n.ok / phase));
+    nr.put("drain_s", round(withWall - phase));
+    m.put("n_flood", nr);
+    return m;
+  }
+
+  // ------------------------------------------------------------------ JSON out
+
+  static String json(Object o) {
+    StringBuilder b = new StringBuilder();
+    write(b, o);
+    return b.toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  static void write(StringBuilder b, Object o) {
+    if (o == null) b.append("null");
+    else if (o instanceof String str) b.append(q(str));
+    else if (o instanceof Double dd) b.append(dd.isNaN() || dd.isInfinite() ? "null" : String.format(Locale.ROOT, "%s", dd));
+    else if (o instanceof Number || o instanceof Boolean) b.append(o);
+    else if (o instanceof Map<?, ?> mp) {
+      b.append('{');
+      boolean f = true;
+      for (var e : ((Map<String, Object>) mp).entrySet()) {
+        if (!f) b.append(',');
+        f = false;
+        b.append(q(e.getKey())).append(':');
+        write(b, e.getValue());
+      }
+      b.append('}');
+    } else if (o instanceof List<?> l) {
+      b.append('[');
+      for (int k = 0; k < l.size(); k++) {
+        if (k > 0) b.append(',');
+        write(b, l.get(k));
+      }
+      b.append(']');
+    } else b.append(q(o.toString()));
+  }
+}
