@@ -1,8 +1,11 @@
 package io.atrium.cli;
 
+import static io.atrium.cli.CliHarness.ok;
+import static io.atrium.cli.CliHarness.withEnv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.atrium.cli.CliHarness.Result;
 import io.atrium.http.Json;
 import io.atrium.testing.TestDatabases;
 import io.atrium.testing.TestServer;
@@ -33,16 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
 class AdminCliIT {
   private static TestServer server;
 
-  /** One command's outcome. */
-  record Result(int code, String out, String err) {
-    JsonNode json() {
-      try {
-        return Json.MAPPER.readTree(out);
-      } catch (IOException e) {
-        throw new UncheckedIOException("not JSON: " + out, e);
-      }
-    }
-  }
 
   @BeforeAll
   static void start() {
@@ -58,25 +51,13 @@ class AdminCliIT {
 
   /** Runs a command as the holder of {@code token} (ATRIUM_TOKEN), with ATRIUM_URL pointing at the server. */
   private static Result as(String token, String... args) {
-    return withEnv(Map.of("ATRIUM_URL", server.url(), "ATRIUM_TOKEN", token), args);
+    return CliHarness.as(server.url(), token, args);
   }
 
   private static Result admin(String... args) {
     return as(server.adminToken(), args);
   }
 
-  private static Result withEnv(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = ClientConnection.withEnvironment(env,
-        () -> AtriumCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args));
-    return new Result(code, out.toString(), err.toString());
-  }
-
-  private static Result ok(Result r) {
-    assertThat(r.code()).as("exit status; stdout: %s; stderr: %s", r.out(), r.err()).isZero();
-    return r;
-  }
 
   /** The table rows (header skipped) whose first column is {@code key}, split on runs of 2+ spaces. */
   private static List<String> row(String table, String key) {

@@ -1,8 +1,11 @@
 package io.atrium.cli;
 
+import static io.atrium.cli.CliHarness.ok;
+import static io.atrium.cli.CliHarness.withEnv;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.atrium.cli.CliHarness.Result;
 import io.atrium.http.Json;
 import io.atrium.testing.TestDatabases;
 import io.atrium.testing.TestServer;
@@ -27,15 +30,6 @@ import org.junit.jupiter.api.Test;
 class OperatorCliIT {
   private static TestServer server;
 
-  record Result(int code, String out, String err) {
-    JsonNode json() {
-      try {
-        return Json.MAPPER.readTree(out);
-      } catch (IOException e) {
-        throw new UncheckedIOException("not JSON: " + out, e);
-      }
-    }
-  }
 
   @BeforeAll
   static void start() {
@@ -50,25 +44,13 @@ class OperatorCliIT {
   }
 
   private static Result as(String token, String... args) {
-    return withEnv(Map.of("ATRIUM_URL", server.url(), "ATRIUM_TOKEN", token), args);
+    return CliHarness.as(server.url(), token, args);
   }
 
   private static Result admin(String... args) {
     return as(server.adminToken(), args);
   }
 
-  private static Result withEnv(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = ClientConnection.withEnvironment(env,
-        () -> AtriumCli.run(new PrintWriter(out, true), new PrintWriter(err, true), args));
-    return new Result(code, out.toString(), err.toString());
-  }
-
-  private static Result ok(Result r) {
-    assertThat(r.code()).as("exit status; stdout: %s; stderr: %s", r.out(), r.err()).isZero();
-    return r;
-  }
 
   private static Result fails(Result r, int code, String errPrefix) {
     assertThat(r.code()).as("exit status; stdout: %s; stderr: %s", r.out(), r.err()).isEqualTo(code);
