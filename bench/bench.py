@@ -825,7 +825,7 @@ def write_results(results: dict, out: Path, full_run: bool) -> None:
           "Versions: " + ", ".join(f"{k} {v}" for k, v in mach["versions"].items()) + ".  ",
           f"Sizes: {json.dumps(meta['sizes'])}.  ",
           f"Atrium built in: `{meta.get('atrium_build')}`.  ",
-          f"Wall time of the whole run: {meta.get('wall_s')} s.", "",
+          f"Wall time of the whole run: {meta.get('wall_s')} s.", ""] + [f"Note: {n}" for n in meta.get("notes", [])] + ["",
           "Each figure comes from the same run. Ratios are Atrium/peer: above 1 is better for throughputs, below 1 "
           "is better for latencies. Server settings are in results.json (`settings`); bench/README.md explains "
           "the workloads.", ""]
