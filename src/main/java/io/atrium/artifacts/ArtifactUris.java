@@ -1,87 +1,16 @@
 package io.atrium.artifacts;
 
-import static java.util.Objects.requireNonNull;
-
 import io.atrium.common.MlflowError;
-import io.atrium.tenancy.TenantId;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.BiPredicate;
-import java.util.regex.Pattern;
 
 /**
- * Which artifact URIs a tenant may hand to Atrium (a model version's {@code source}, an
- * experiment's artifact location): only ones that point into the tenant's own Atrium-managed
- * storage. Everything else is refused with 400, so no API can be talked into reading a server file
- * ({@code file:///etc/passwd}, CVE-2023-1177 / CVE-2024-2928), fetching a URL (SSRF through
- * {@code http://}), reading a bucket with the server's credentials ({@code s3://}), or another
- * tenant's objects.
- *
- * <p>Accepted:
- * <ul>
- *   <li>{@code mlflow-artifacts:/<path>} (no host): a path in the caller's tenant's artifact space.
- *       The space is per tenant, so such a URI cannot name another tenant's files;
- *   <li>{@code runs:/<run_id>[/<path>]} of a run that exists in the same tenant;
- *   <li>{@code models:/<name>/<version|stage>} and {@code models:/<name>@<alias>} (resolved in the
- *       tenant by the registry).
- * </ul>
+ * Reading the {@code mlflow-artifacts:} URIs Atrium itself writes (experiment, run and logged-model
+ * artifact locations) back into tenant-relative artifact paths. Which URIs a user may hand to
+ * Atrium (a model version's {@code source}) is decided by {@code registry.SourceUris}.
  */
 public final class ArtifactUris {
-  /** What an accepted URI points at. {@code path} is relative to the tenant root (mlflow-artifacts) or the run root (runs). */
-  public record OwnedUri(Kind kind, String runId, String modelRef, ArtifactPath path) {}
-
-  public enum Kind {
-    MLFLOW_ARTIFACTS,
-    RUNS,
-    MODELS
-  }
-
   private static final String MLFLOW_ARTIFACTS = "mlflow-artifacts:";
-  private static final Pattern RUN_ID = Pattern.compile("^[0-9a-f]{32}$");
-
-  private final BiPredicate<TenantId, String> runExists;
-
-  /** {@code runExists(tenant, runId)}: whether the run exists in that tenant. */
-  public ArtifactUris(BiPredicate<TenantId, String> runExists) {
-    this.runExists = requireNonNull(runExists);
-  }
-
-  /** Accepts {@code uri} if it points into {@code tenant}'s managed storage; 400 otherwise. */
-  public OwnedUri requireOwnedUri(TenantId tenant, String uri) {
-    requireNonNull(tenant);
-    if (uri == null || uri.isBlank()) {
-      throw refused("is empty");
-    }
-    String lower = uri.toLowerCase(Locale.ROOT);
-    if (lower.startsWith(MLFLOW_ARTIFACTS)) {
-      return new OwnedUri(Kind.MLFLOW_ARTIFACTS, null, null, mlflowArtifactsPath(uri));
-    }
-    if (lower.startsWith("runs:")) {
-      String rest = afterSchemeNoHost(uri, "runs:".length());
-      String decoded = ArtifactPath.decodeOnce(rest);
-      int slash = decoded.indexOf('/');
-      String runId = slash < 0 ? decoded : decoded.substring(0, slash);
-      if (!RUN_ID.matcher(runId).matches()) {
-        throw refused("does not name a run");
-      }
-      ArtifactPath path = ArtifactPath.parse(slash < 0 ? "" : decoded.substring(slash + 1));
-      if (!runExists.test(tenant, runId)) {
-        // Same answer as for a malformed id: whether another tenant has this run is not revealed.
-        throw refused("names no run of this tenant");
-      }
-      return new OwnedUri(Kind.RUNS, runId, null, path);
-    }
-    if (lower.startsWith("models:")) {
-      String rest = afterSchemeNoHost(uri, "models:".length());
-      String decoded = ArtifactPath.decodeOnce(rest);
-      ArtifactPath ref = ArtifactPath.parse(decoded); // no traversal, backslash, NUL, ?, # in a model reference
-      if (ref.isRoot()) {
-        throw refused("does not name a model");
-      }
-      return new OwnedUri(Kind.MODELS, null, ref.value(), ArtifactPath.ROOT);
-    }
-    throw refused("is not an mlflow-artifacts:, runs: or models: URI of this tenant");
-  }
 
   /**
    * The tenant-relative path of an {@code mlflow-artifacts:/...} URI as Atrium itself writes them

@@ -27,8 +27,8 @@ import org.jdbi.v3.core.Handle;
  *
  * Everything else (other schemes, hosts, {@code ..} or {@code .} segments, backslashes, NUL and
  * control characters, percent-encoding of any kind, {@code ?} and {@code #}) is refused with
- * INVALID_PARAMETER_VALUE before anything is looked up. Temporary until the artifacts package offers
- * {@code ArtifactUris.requireOwnedUri}; the two should then be unified.
+ * INVALID_PARAMETER_VALUE before anything is looked up. This is the one place that decides which
+ * user-supplied URIs Atrium accepts.
  */
 public final class SourceUris {
   private static final Pattern RUN_ID = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$");

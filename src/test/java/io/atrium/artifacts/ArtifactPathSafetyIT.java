@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * CVE-2023-1177 / -2356 (traversal in a path parameter), CVE-2023-2780 (backslash traversal),
  * CVE-2023-6831 (traversal in a delete path), CVE-2024-1483 / -1560 (encoded traversal in the
  * artifact path), CVE-2024-2928 / -3848 (a '#' or '?' fragment hiding the traversal), and
- * double encoding. URI-shaped inputs (CVE-2023-1176, file:// and friends) are in ArtifactUrisTest.
+ * double encoding. URI-shaped inputs (CVE-2023-1176, file:// and friends) are in registry.SourceUrisTest.
  */
 class ArtifactPathSafetyIT {
   static final List<String> BAD_PATHS =
