@@ -12,6 +12,7 @@ import io.atrium.audit.AuditLog;
 import io.atrium.audit.AuditRoutes;
 import io.atrium.authz.Authz;
 import io.atrium.cli.AtriumCli;
+import io.atrium.common.AccessEpoch;
 import io.atrium.config.AtriumConfig;
 import io.atrium.db.Database;
 import io.atrium.http.HealthRoutes;
@@ -68,9 +69,11 @@ public final class Atrium implements AutoCloseable {
   private final UsageMeter usageMeter;
   private final Metrics metrics;
   private final ArtifactService artifacts;
+  private final AccessEpoch accessEpoch;
 
   private Atrium(Database db, HttpServer http, Optional<IdentityService.NewToken> bootstrapToken,
-      ArtifactStorage artifactStorage, UsageMeter usageMeter, Metrics metrics, ArtifactService artifacts) {
+      ArtifactStorage artifactStorage, UsageMeter usageMeter, Metrics metrics, ArtifactService artifacts,
+      AccessEpoch accessEpoch) {
     this.db = db;
     this.http = http;
     this.bootstrapToken = bootstrapToken;
@@ -78,6 +81,7 @@ public final class Atrium implements AutoCloseable {
     this.usageMeter = usageMeter;
     this.metrics = metrics;
     this.artifacts = artifacts;
+    this.accessEpoch = accessEpoch;
   }
 
   /** Migrates the database, creates the first platform admin if there is none, and starts serving. */
@@ -92,8 +96,10 @@ public final class Atrium implements AutoCloseable {
       AuditLog audit = new AuditLog(db, clock);
       Authz authz = new Authz();
 
-      TenantStore tenantStore = new TenantStore(db);
-      IdentityStore identityStore = new IdentityStore(db);
+      // Every identity or tenant change advances this epoch; the access caches of the edge follow it.
+      AccessEpoch accessEpoch = new AccessEpoch();
+      TenantStore tenantStore = new TenantStore(db, accessEpoch);
+      IdentityStore identityStore = new IdentityStore(db, accessEpoch);
       TrackingStore trackingStore = new TrackingStore(db);
 
       // Fair use (issue 4): limits, admission at the edge, usage metering, metrics.
@@ -145,10 +151,11 @@ public final class Atrium implements AutoCloseable {
       routes.addAll(new MetricsRoutes(metrics).routes());
 
       HttpServer http =
-          new HttpServer(config, new Authenticator(identityStore, clock), new TenantAccess(tenantStore, identityStore),
+          new HttpServer(config, new Authenticator(identityStore, clock, accessEpoch),
+              new TenantAccess(tenantStore, identityStore, accessEpoch),
               audit, fairUse, routes);
       http.start();
-      return new Atrium(db, http, bootstrap, artifactStorage, usageMeter, metrics, artifacts);
+      return new Atrium(db, http, bootstrap, artifactStorage, usageMeter, metrics, artifacts, accessEpoch);
     } catch (RuntimeException e) {
       if (usageMeter != null) {
         usageMeter.close();
@@ -175,6 +182,15 @@ public final class Atrium implements AutoCloseable {
   /** The platform admin's token, present only on the start that created it. */
   public Optional<String> bootstrapToken() {
     return bootstrapToken.map(IdentityService.NewToken::token);
+  }
+
+  /**
+   * Drops every cached access decision at once. The server does this itself after each identity or
+   * tenant change it makes; this is for a change made in the database behind its back (an operator's
+   * SQL, a test that back-dates a token), which would otherwise show within a few seconds.
+   */
+  public void accessChanged() {
+    accessEpoch.advance();
   }
 
   /** Artifact garbage collection, for `atrium gc` run in-process. */

@@ -45,9 +45,16 @@ public final class IdentityStore {
   record TokenSecret(ApiToken token, String salt, String secretHash) {}
 
   private final Database db;
+  private final io.atrium.common.AccessEpoch epoch;
 
   public IdentityStore(Database db) {
+    this(db, new io.atrium.common.AccessEpoch());
+  }
+
+  /** @param epoch advanced after every committed {@link #inTransaction} (every identity change) */
+  public IdentityStore(Database db, io.atrium.common.AccessEpoch epoch) {
     this.db = requireNonNull(db);
+    this.epoch = requireNonNull(epoch);
   }
 
   private static Optional<TenantId> tenant(ResultSet rs, String col) throws SQLException {
@@ -237,7 +244,12 @@ public final class IdentityStore {
                 .execute());
   }
 
+  /** Every write to principals, memberships and tokens goes through here; the access caches follow it. */
   public <R> R inTransaction(Database.Tx<R> work) {
-    return db.platform(work);
+    try {
+      return db.platform(work);
+    } finally {
+      epoch.advance();
+    }
   }
 }

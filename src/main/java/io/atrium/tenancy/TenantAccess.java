@@ -3,6 +3,8 @@ package io.atrium.tenancy;
 import static java.util.Objects.requireNonNull;
 
 import io.atrium.authz.Role;
+import io.atrium.common.AccessCache;
+import io.atrium.common.AccessEpoch;
 import io.atrium.common.ErrorCode;
 import io.atrium.common.MlflowError;
 import io.atrium.identity.ApiToken;
@@ -16,6 +18,11 @@ import java.util.regex.Pattern;
  * in (no such tenant, deleted, not a member, a service-account token bound elsewhere, a malformed
  * name) gives the same {@link #notFound} answer, so a caller cannot tell another team's tenant from
  * one that does not exist. Only members learn that their tenant is suspended.
+ *
+ * <p>Decisions, refusals included, are remembered per principal, token and requested name in an
+ * {@link AccessCache} until the next identity or tenant change (or a few seconds), so that a
+ * request, and above all a request about to be refused by admission control, costs no database
+ * work here.
  */
 public final class TenantAccess {
   /** Lower-case DNS-label style: what a URL path segment, an S3 prefix and a Prometheus label all accept. */
@@ -34,12 +41,23 @@ public final class TenantAccess {
   /** The tenant a request acts in and the caller's role there. */
   public record Access(Tenant tenant, Role role) {}
 
+  private record Key(long principalId, long tokenId, String requested) {}
+
+  /** What {@link #resolve} decided: an access, or the refusal to throw. */
+  private record Decision(Access access, MlflowError refusal) {}
+
   private final TenantStore tenants;
   private final IdentityStore identities;
+  private final AccessCache<Key, Decision> decisions;
 
   public TenantAccess(TenantStore tenants, IdentityStore identities) {
+    this(tenants, identities, new AccessEpoch());
+  }
+
+  public TenantAccess(TenantStore tenants, IdentityStore identities, AccessEpoch epoch) {
     this.tenants = requireNonNull(tenants);
     this.identities = requireNonNull(identities);
+    this.decisions = new AccessCache<>(epoch, io.atrium.identity.Authenticator.CACHE_TTL_NANOS, 100_000, System::nanoTime);
   }
 
   /**
@@ -47,6 +65,24 @@ public final class TenantAccess {
    *     principal's home tenant is used
    */
   public Access resolve(Principal principal, ApiToken token, Optional<String> requested) {
+    Decision d =
+        decisions.get(
+            new Key(principal.id(), token.id(), requested.orElse("")),
+            k -> {
+              try {
+                return new Decision(decide(principal, token, requested), null);
+              } catch (MlflowError e) {
+                return new Decision(null, e);
+              }
+            });
+    if (d.refusal() != null) {
+      // A fresh exception each time: a shared instance would collect suppressed exceptions.
+      throw new MlflowError(d.refusal().code(), d.refusal().getMessage());
+    }
+    return d.access();
+  }
+
+  private Access decide(Principal principal, ApiToken token, Optional<String> requested) {
     // mlflow.set_workspace("default") is always allowed by the client; on Atrium the default
     // workspace is the caller's home tenant ("default" is a reserved tenant name, so it is unambiguous).
     requested = requested.filter(name -> !DEFAULT_WORKSPACE.equals(name));

@@ -68,6 +68,9 @@ public final class TenantService {
         throw MlflowError.alreadyExists("Tenant '" + name + "' already exists");
       }
       throw e;
+    } finally {
+      // A name that did not exist a moment ago may be cached as "no such tenant".
+      store.changed();
     }
   }
 

@@ -21,9 +21,21 @@ public final class TenantStore {
               rs.getLong("updated_at"));
 
   private final Database db;
+  private final io.atrium.common.AccessEpoch epoch;
 
   public TenantStore(Database db) {
+    this(db, new io.atrium.common.AccessEpoch());
+  }
+
+  /** @param epoch advanced after every committed change to a tenant (see {@link #changed()}) */
+  public TenantStore(Database db, io.atrium.common.AccessEpoch epoch) {
     this.db = requireNonNull(db);
+    this.epoch = requireNonNull(epoch);
+  }
+
+  /** Tells the access caches that a tenant changed; called after the change committed. */
+  public void changed() {
+    epoch.advance();
   }
 
   public Optional<Tenant> byName(String name) {
@@ -85,5 +97,6 @@ public final class TenantStore {
                 .bind("now", now)
                 .bind("id", id.value())
                 .execute());
+    changed();
   }
 }

@@ -176,6 +176,7 @@ public final class World {
   void expire(long tokenId) {
     database().platform(h -> h.createUpdate("UPDATE api_tokens SET expires_at = :t WHERE token_id = :id")
         .bind("t", System.currentTimeMillis() - 3_600_000L).bind("id", tokenId).execute());
+    s.atrium().accessChanged();
   }
 
   private Database database() {
