@@ -8,9 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -20,8 +22,8 @@ import org.jdbi.v3.core.mapper.RowMapper;
  * next entry's link; {@link #verify()} finds the first such break.
  *
  * <p>Appends serialize on the single chain-head row ({@code SELECT ... FOR UPDATE}), which keeps one
- * chain even with several replicas on one PostgreSQL; the in-process lock only spares the database
- * from queueing this replica's own appenders.
+ * chain even with several replicas on one PostgreSQL; within a replica, appenders queue and the one
+ * holding the lock commits everything queued in one transaction (group commit).
  */
 public final class AuditLog {
   private static final RowMapper<AuditEntry> ENTRY =
@@ -45,33 +47,87 @@ public final class AuditLog {
   private final Database db;
   private final Clock clock;
   private final ReentrantLock appendLock = new ReentrantLock();
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
 
   public AuditLog(Database db, Clock clock) {
     this.db = requireNonNull(db);
     this.clock = requireNonNull(clock);
   }
 
+  /**
+   * Appends one entry and returns once it is committed. Concurrent callers share a transaction
+   * (group commit): whoever holds the append lock writes every entry queued so far, in queue order,
+   * so a burst of N requests costs one commit, not N commits one after the other.
+   */
   public void record(AuditEvent e) {
+    Pending mine = new Pending(e);
+    queue.add(mine);
     appendLock.lock();
     try {
-      db.platform(
-          h -> {
-            var head =
-                h.createQuery("SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE")
-                    .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getString(2)})
-                    .one();
-            long seq = (Long) head[0] + 1;
-            String prev = (String) head[1];
-            long ts = clock.millis();
+      if (!mine.done) {
+        List<Pending> batch = new ArrayList<>();
+        for (Pending p; (p = queue.poll()) != null; ) {
+          batch.add(p);
+        }
+        try {
+          append(batch);
+        } catch (RuntimeException ex) {
+          // One bad entry must not fail its neighbours: write them one at a time, each with its own outcome.
+          for (Pending p : batch) {
+            try {
+              append(List.of(p));
+            } catch (RuntimeException single) {
+              p.failure = single;
+            }
+          }
+        }
+        for (Pending p : batch) {
+          p.done = true;
+        }
+      }
+    } finally {
+      appendLock.unlock();
+    }
+    if (mine.failure != null) {
+      throw mine.failure;
+    }
+  }
+
+  /** A queued entry; written and read under {@code appendLock}. */
+  private static final class Pending {
+    final AuditEvent event;
+    boolean done;
+    RuntimeException failure;
+
+    Pending(AuditEvent event) {
+      this.event = event;
+    }
+  }
+
+  private void append(List<Pending> batch) {
+    db.platform(
+        h -> {
+          var head =
+              h.createQuery("SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE")
+                  .map((rs, ctx) -> new Object[] {rs.getLong(1), rs.getString(2)})
+                  .one();
+          long seq = (Long) head[0];
+          String prev = (String) head[1];
+          long ts = clock.millis();
+          var insert =
+              h.prepareBatch(
+                  """
+                  INSERT INTO audit_log (seq, ts, actor, tenant_id, action, resource, outcome, request_id,
+                                         client_addr, prev_hash, entry_hash)
+                  VALUES (:seq, :ts, :actor, :tenant, :action, :resource, :outcome, :rid, :addr, :prev, :hash)""");
+          for (Pending p : batch) {
+            AuditEvent e = p.event;
+            seq++;
             long tenant = e.tenant().map(TenantId::value).orElse(0L);
             String hash =
                 hash(seq, ts, e.actor(), tenant, e.action(), e.resource(), e.outcome().wire(), e.requestId(),
                     e.clientAddress(), prev);
-            h.createUpdate(
-                    """
-                    INSERT INTO audit_log (seq, ts, actor, tenant_id, action, resource, outcome, request_id,
-                                           client_addr, prev_hash, entry_hash)
-                    VALUES (:seq, :ts, :actor, :tenant, :action, :resource, :outcome, :rid, :addr, :prev, :hash)""")
+            insert
                 .bind("seq", seq)
                 .bind("ts", ts)
                 .bind("actor", e.actor())
@@ -83,16 +139,16 @@ public final class AuditLog {
                 .bind("addr", e.clientAddress())
                 .bind("prev", prev)
                 .bind("hash", hash)
-                .execute();
-            h.createUpdate("UPDATE audit_chain_head SET last_seq = :seq, last_hash = :hash WHERE id = 1")
-                .bind("seq", seq)
-                .bind("hash", hash)
-                .execute();
-            return null;
-          });
-    } finally {
-      appendLock.unlock();
-    }
+                .add();
+            prev = hash;
+          }
+          insert.execute();
+          h.createUpdate("UPDATE audit_chain_head SET last_seq = :seq, last_hash = :hash WHERE id = 1")
+              .bind("seq", seq)
+              .bind("hash", prev)
+              .execute();
+          return null;
+        });
   }
 
   /**
