@@ -41,11 +41,13 @@ public final class Database implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final Jdbi jdbi;
   private final Dialect dialect;
+  private final ConnectionShare share;
 
-  private Database(HikariDataSource dataSource, Dialect dialect) {
+  private Database(HikariDataSource dataSource, Dialect dialect, int poolSize) {
     this.dataSource = dataSource;
     this.jdbi = Jdbi.create(dataSource);
     this.dialect = dialect;
+    this.share = ConnectionShare.forPool(poolSize, 10_000_000_000L);
   }
 
   /** Opens the pool, applies pending migrations and checks that the role cannot bypass RLS. */
@@ -61,7 +63,7 @@ public final class Database implements AutoCloseable {
     hc.setPoolName("atrium-db");
     hc.setAutoCommit(true);
     hc.setConnectionTimeout(10_000);
-    Database db = new Database(new HikariDataSource(hc), dialect);
+    Database db = new Database(new HikariDataSource(hc), dialect, config.databasePoolSize());
     if (dialect == Dialect.POSTGRES) {
       db.refuseRlsBypass(config.databaseUser());
     }
@@ -102,9 +104,21 @@ public final class Database implements AutoCloseable {
     return dialect;
   }
 
-  /** Runs {@code work} in one transaction scoped to {@code tenant}. */
+  /**
+   * Runs {@code work} in one transaction scoped to {@code tenant}, on a connection the tenant got
+   * through its fair share of the pool ({@link ConnectionShare}).
+   */
   public <R> R inTenant(TenantId tenant, Tx<R> work) {
     requireNonNull(tenant, "tenant");
+    ConnectionShare.Slot slot = share.acquire(tenant);
+    try {
+      return scoped(tenant, work);
+    } finally {
+      slot.close();
+    }
+  }
+
+  private <R> R scoped(TenantId tenant, Tx<R> work) {
     return jdbi.inTransaction(
         TransactionIsolationLevel.READ_COMMITTED,
         h -> {
@@ -156,13 +170,14 @@ public final class Database implements AutoCloseable {
     }
   }
 
-  /** Pool figures for metrics: active, idle, total, waiting threads. */
+  /** Pool figures for metrics: active, idle, total, waiting threads, transactions waiting for their tenant's share. */
   public int[] poolStats() {
     var mx = dataSource.getHikariPoolMXBean();
     if (mx == null) {
-      return new int[] {0, 0, 0, 0};
+      return new int[] {0, 0, 0, 0, share.waiting()};
     }
-    return new int[] {mx.getActiveConnections(), mx.getIdleConnections(), mx.getTotalConnections(), mx.getThreadsAwaitingConnection()};
+    return new int[] {mx.getActiveConnections(), mx.getIdleConnections(), mx.getTotalConnections(),
+        mx.getThreadsAwaitingConnection(), share.waiting()};
   }
 
   @Override

@@ -46,6 +46,9 @@ public final class Metrics implements AutoCloseable {
     Gauge.builder("atrium_db_pool_pending", db, d -> d.poolStats()[3])
         .description("threads waiting for a connection")
         .register(registry);
+    Gauge.builder("atrium_db_share_waiting", db, d -> d.poolStats()[4])
+        .description("tenant transactions waiting for their fair share of the connections")
+        .register(registry);
     Gauge.builder("atrium_inflight_requests_total", admission, Admission::totalInFlight).register(registry);
   }
 
