@@ -68,15 +68,19 @@ public final class UsageMeter implements AutoCloseable {
     // Drop adders of past hours that are now empty, so the map does not grow forever.
     long currentHour = clock.millis() / HOUR * HOUR;
     pending.entrySet().removeIf(e -> e.getKey().hour() < currentHour && e.getValue().sum() == 0);
+    RuntimeException failure = null;
     for (var e : byTenant.entrySet()) {
       try {
         store.add(e.getKey(), e.getValue());
       } catch (RuntimeException ex) {
-        // Put the counts back so the next flush retries them.
+        // Put the counts back so the next flush retries them, and go on with the other tenants.
         e.getValue().forEach((hour, counts) -> counts.forEach((counter, n) ->
             pending.computeIfAbsent(new Key(e.getKey(), hour, counter), k -> new LongAdder()).add(n)));
-        throw ex;
+        failure = failure == null ? ex : failure;
       }
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 
