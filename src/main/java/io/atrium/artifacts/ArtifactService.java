@@ -98,7 +98,7 @@ public final class ArtifactService {
   }
 
   /** Shared files are read-only for everyone: the owner writes its own paths, never {@code shared/...}. */
-  private static void refuseSharedWrite(ArtifactPath path) {
+  static void refuseSharedWrite(ArtifactPath path) {
     List<String> seg = path.segments();
     if (!seg.isEmpty() && SharedArtifactAccess.SHARED_SEGMENT.equals(seg.get(0))) {
       throw MlflowError.permissionDenied("Permission denied: shared artifacts are read-only");
@@ -192,7 +192,7 @@ public final class ArtifactService {
     return size;
   }
 
-  private static MlflowError overQuota(long limit) {
+  static MlflowError overQuota(long limit) {
     return MlflowError.exhausted("Artifact storage quota of " + limit + " bytes would be exceeded; nothing was stored");
   }
 
@@ -327,7 +327,7 @@ public final class ArtifactService {
   }
 
   /** Counts bytes read and refuses (429) once they pass the allowance. */
-  private static final class QuotaInputStream extends FilterInputStream {
+  static final class QuotaInputStream extends FilterInputStream {
     private final long allowance;
     private final long limit;
     private long count;
