@@ -196,8 +196,8 @@ class LargeUploadSmallHeapIT {
         .build(), HttpResponse.BodyHandlers.ofString());
     assertThat(put.statusCode()).as(put.body() + log()).isEqualTo(200);
 
-    // A range across the 2^31 boundary, where an int offset would wrap.
-    long from = (1L << 31) - 1000;
+    // The last 5000 bytes: offsets up to 2^31 - 1, where an int offset would be one step from wrapping.
+    long from = SIZE - 5000;
     HttpResponse<byte[]> range = HTTP.send(HttpRequest.newBuilder(URI.create(path)).header("Authorization", "Bearer " + token)
         .header("Range", "bytes=" + from + "-" + (from + 4999)).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(range.statusCode()).isEqualTo(206);
