@@ -124,11 +124,14 @@ public final class Atrium implements AutoCloseable {
       artifactStorage = artifactsConfig.isS3()
           ? new S3ArtifactStorage(artifactsConfig)
           : new LocalArtifactStorage(artifactsConfig.localRoot());
+      MultipartUploads multipart = new MultipartUploads(artifactStorage, new ArtifactStore(db), new UploadStore(db), authz,
+          t -> limits.effective(t).storageBytes(), usageMeter::add, clock);
       ArtifactService artifacts =
           new ArtifactService(artifactStorage, new ArtifactStore(db), trackingStore, authz,
               t -> limits.effective(t).storageBytes(),
               usageMeter::add, () -> tenantStore.list(true),
-              List.of(new DeletedRunsGcSource(db)), artifactsConfig.gcRetentionDays(), shares, clock);
+              List.of(new DeletedRunsGcSource(db)), artifactsConfig.gcRetentionDays(), shares, multipart,
+              clock);
 
       List<Route> routes = new ArrayList<>();
       routes.addAll(new HealthRoutes(db).routes());
@@ -140,8 +143,6 @@ public final class Atrium implements AutoCloseable {
       routes.addAll(new MlflowLoggedModelRoutes(loggedModels).routes());
       routes.addAll(new MlflowRegistryRoutes(registry).routes());
       routes.addAll(new ShareRoutes(shares).routes());
-      MultipartUploads multipart = new MultipartUploads(artifactStorage, new ArtifactStore(db), new UploadStore(db), authz,
-          t -> limits.effective(t).storageBytes(), usageMeter::add, clock);
       routes.addAll(new ArtifactRoutes(artifacts, multipart).routes());
       routes.addAll(new io.atrium.http.OpenApiRoutes().routes());
       routes.addAll(new LimitRoutes(tenants, limits).routes());
