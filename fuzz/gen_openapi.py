@@ -153,8 +153,10 @@ op("get", ART + "/artifacts", "TENANT", "List artifacts under a path", query={"p
 op("get", ART + "/artifacts/{path}", "TENANT", "Download an artifact (Range supported)", ct="application/octet-stream")
 op("put", ART + "/artifacts/{path}", "TENANT", "Upload an artifact (streamed; bounded by the storage quota)", raw=True, resp=O())
 op("delete", ART + "/artifacts/{path}", "TENANT", "Delete an artifact or directory", resp=O())
-for nm in ["create", "complete", "abort"]:
-    op("post", ART + "/mpu/" + nm + "/{path}", "TENANT", "Multipart upload: not supported (501); the mlflow client falls back to a single PUT", body=O({"path": S()}), resp=O())
+op("post", ART + "/mpu/create/{path}", "TENANT", "Start a multipart upload into directory {path}; path is the client's file (its base name is used). Answers one signed part URL per part", body=O({"path": S(), "num_parts": dict(type="integer", minimum=1, maximum=10000)}, ["path"]), resp=O({"upload_id": S(), "credentials": A(O({"url": S(), "part_number": I(), "headers": O()}))}))
+op("post", ART + "/mpu/complete/{path}", "TENANT", "Complete a multipart upload: the listed parts, in order, become the file", body=O({"path": S(), "upload_id": S(), "parts": A(O({"part_number": I(), "etag": S(), "url": S()}, ["part_number"]))}, ["path", "upload_id", "parts"]), resp=O())
+op("post", ART + "/mpu/abort/{path}", "TENANT", "Abort a multipart upload and drop its parts", body=O({"path": S(), "upload_id": S()}, ["path", "upload_id"]), resp=O())
+op("put", ART + "/mpu/part/{tenant_id}/{upload_id}/{part_number}", "PUBLIC", "Upload one part to the signed URL from create (no bearer token: the expires and sig query parameters are the credential; any bad one is 404). Answers the part's ETag header", query={"expires": (I(), True), "sig": (S(), True)}, raw=True, resp=O())
 op("get", P + "/artifacts/list", "TENANT", "List a run's artifacts", query={"run_id": (S(), True), "path": (S(), False), "page_token": (S(), False)}, resp=O({"root_uri": S(), "files": A(O())}))
 
 paths = {}

@@ -7,7 +7,9 @@ import io.atrium.artifacts.ArtifactStore;
 import io.atrium.artifacts.ArtifactsConfig;
 import io.atrium.artifacts.DeletedRunsGcSource;
 import io.atrium.artifacts.LocalArtifactStorage;
+import io.atrium.artifacts.MultipartUploads;
 import io.atrium.artifacts.S3ArtifactStorage;
+import io.atrium.artifacts.UploadStore;
 import io.atrium.audit.AuditLog;
 import io.atrium.audit.AuditRoutes;
 import io.atrium.authz.Authz;
@@ -128,11 +130,14 @@ public final class Atrium implements AutoCloseable {
       artifactStorage = artifactsConfig.isS3()
           ? new S3ArtifactStorage(artifactsConfig)
           : new LocalArtifactStorage(artifactsConfig.localRoot());
+      MultipartUploads multipart = new MultipartUploads(artifactStorage, new ArtifactStore(db), new UploadStore(db), authz,
+          t -> limits.effective(t).storageBytes(), usageMeter::add, clock);
       ArtifactService artifacts =
           new ArtifactService(artifactStorage, new ArtifactStore(db), trackingStore, authz,
               t -> limits.effective(t).storageBytes(),
               usageMeter::add, () -> tenantStore.list(true),
-              List.of(new DeletedRunsGcSource(db)), artifactsConfig.gcRetentionDays(), shares, clock);
+              List.of(new DeletedRunsGcSource(db)), artifactsConfig.gcRetentionDays(), shares, multipart,
+              clock);
 
       List<Route> routes = new ArrayList<>();
       routes.addAll(new HealthRoutes(db).routes());
@@ -144,7 +149,7 @@ public final class Atrium implements AutoCloseable {
       routes.addAll(new MlflowLoggedModelRoutes(loggedModels).routes());
       routes.addAll(new MlflowRegistryRoutes(registry).routes());
       routes.addAll(new ShareRoutes(shares).routes());
-      routes.addAll(new ArtifactRoutes(artifacts).routes());
+      routes.addAll(new ArtifactRoutes(artifacts, multipart).routes());
       routes.addAll(new io.atrium.http.OpenApiRoutes().routes());
       routes.addAll(new LimitRoutes(tenants, limits).routes());
       routes.addAll(new UsageRoutes(tenants, usageMeter, usageStore, clock).routes());

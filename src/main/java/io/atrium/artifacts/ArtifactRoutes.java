@@ -37,10 +37,14 @@ public final class ArtifactRoutes {
   static final String MPU = "/api/2.0/mlflow-artifacts/mpu";
   private static final Pattern SINGLE_RANGE = Pattern.compile("^bytes=(\\d*)-(\\d*)$");
 
-  private final ArtifactService artifacts;
+  static final String MPU_PART = MPU + "/part";
 
-  public ArtifactRoutes(ArtifactService artifacts) {
+  private final ArtifactService artifacts;
+  private final MultipartUploads uploads;
+
+  public ArtifactRoutes(ArtifactService artifacts, MultipartUploads uploads) {
     this.artifacts = requireNonNull(artifacts);
+    this.uploads = requireNonNull(uploads);
   }
 
   public List<Route> routes() {
@@ -49,9 +53,14 @@ public final class ArtifactRoutes {
         Route.read(HandlerType.GET, ARTIFACTS + "/<path>", Scope.TENANT, this::download),
         Route.write(HandlerType.PUT, ARTIFACTS + "/<path>", Scope.TENANT, (Route.RawBody) this::upload),
         Route.write(HandlerType.DELETE, ARTIFACTS + "/<path>", Scope.TENANT, this::delete),
-        Route.write(HandlerType.POST, MPU + "/create/<path>", Scope.TENANT, this::multipartUnsupported),
-        Route.write(HandlerType.POST, MPU + "/complete/<path>", Scope.TENANT, this::multipartUnsupported),
-        Route.write(HandlerType.POST, MPU + "/abort/<path>", Scope.TENANT, this::multipartUnsupported),
+        Route.write(HandlerType.POST, MPU + "/create/<path>", Scope.TENANT, this::createMultipart),
+        Route.write(HandlerType.POST, MPU + "/complete/<path>", Scope.TENANT, this::completeMultipart),
+        Route.write(HandlerType.POST, MPU + "/abort/<path>", Scope.TENANT, this::abortMultipart),
+        // Public at the edge: the mlflow client sends no Authorization header to a part URL; the
+        // signature in its query is the credential (see MultipartUploads). Not audited, like other
+        // public routes; create, complete and abort are.
+        Route.write(HandlerType.PUT, MPU_PART + "/{tenant_id}/{upload_id}/{part_number}", Scope.PUBLIC,
+            (Route.RawBody) this::uploadPart),
         Route.read(HandlerType.GET, "/api/2.0/mlflow/artifacts/list", Scope.TENANT, this::listRun),
         Route.write(HandlerType.POST, "/api/atrium/v1/gc", Scope.PRINCIPAL, this::gc));
   }
@@ -213,27 +222,89 @@ public final class ArtifactRoutes {
   }
 
   /**
-   * MLflow's client uses these only when server-info says multipart_uploads_enabled (Atrium says
-   * false) or MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD is set; on 501 it falls back to one streaming
-   * PUT, which Atrium handles for any size. The path is still validated, so a hostile path gets the
-   * same 400 here as everywhere else.
+   * MLflow's CreateMultipartUpload: the URL names the directory, the body's {@code path} the client's
+   * local file (only its base name is used). Answers the upload id and one signed part URL per part.
    */
-  private void multipartUnsupported(Context ctx) {
-    RequestContext.of(ctx);
-    String uri = ctx.req().getRequestURI();
-    int i = uri.indexOf("/mlflow-artifacts/mpu/");
-    String rest = i < 0 ? "" : uri.substring(i + "/mlflow-artifacts/mpu/".length());
-    int slash = rest.indexOf('/');
-    ArtifactPath.fromRawUrlPath(slash < 0 ? "" : rest.substring(slash + 1));
+  private void createMultipart(Context ctx) {
+    RequestContext rc = RequestContext.of(ctx);
+    uploads.requireWrite(rc);
+    ArtifactPath dir = pathAfter(ctx, "/mlflow-artifacts/mpu/create/");
     JsonNode body = Json.readTree(ctx);
-    JsonNode name = body.get("path");
-    if (name != null && name.isTextual()) {
-      ArtifactPath file = ArtifactPath.parse(name.asText());
-      if (file.segments().size() != 1) {
-        throw MlflowError.invalid("Invalid path: expected a file name");
-      }
+    ArtifactPath path = MultipartUploads.target(dir, text(body, "path"));
+    JsonNode n = body.get("num_parts");
+    if (n != null && !n.isNull() && !n.canConvertToInt() && !(n.isTextual() && n.asText().matches("\\d{1,9}"))) {
+      throw MlflowError.invalid("num_parts must be an integer");
     }
-    throw new MlflowError(ErrorCode.NOT_IMPLEMENTED, "Multipart upload is not supported by this server; use a single PUT");
+    MultipartUploads.Created created = uploads.create(rc, path, n == null || n.isNull() ? 1 : n.asInt());
+    String base = ctx.scheme() + "://" + ctx.host() + MPU_PART + "/" + created.tenant().value() + "/" + created.uploadId() + "/";
+    List<Map<String, Object>> credentials = new ArrayList<>();
+    for (MultipartUploads.PartGrant g : created.parts()) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("url", base + g.partNumber() + "?expires=" + g.expiresEpochSeconds() + "&sig=" + g.signature());
+      c.put("part_number", g.partNumber());
+      c.put("headers", Map.of());
+      credentials.add(c);
+    }
+    ctx.json(Map.of("upload_id", created.uploadId(), "credentials", credentials));
+  }
+
+  private void completeMultipart(Context ctx) {
+    RequestContext rc = RequestContext.of(ctx);
+    uploads.requireWrite(rc);
+    ArtifactPath dir = pathAfter(ctx, "/mlflow-artifacts/mpu/complete/");
+    JsonNode body = Json.readTree(ctx);
+    ArtifactPath path = MultipartUploads.target(dir, text(body, "path"));
+    String uploadId = text(body, "upload_id");
+    JsonNode parts = body.get("parts");
+    if (parts == null || !parts.isArray()) {
+      throw MlflowError.invalid("Missing value for required parameter 'parts'");
+    }
+    List<MultipartUploads.ClientPart> listed = new ArrayList<>();
+    for (JsonNode p : parts) {
+      JsonNode num = p.get("part_number");
+      if (num == null || !num.canConvertToInt()) {
+        throw MlflowError.invalid("Each part needs an integer part_number");
+      }
+      JsonNode etag = p.get("etag");
+      listed.add(new MultipartUploads.ClientPart(num.asInt(), etag == null || etag.isNull() ? null : etag.asText()));
+    }
+    uploads.complete(rc, path, uploadId, listed);
+    ctx.json(Map.of());
+  }
+
+  private void abortMultipart(Context ctx) {
+    RequestContext rc = RequestContext.of(ctx);
+    uploads.requireWrite(rc);
+    ArtifactPath dir = pathAfter(ctx, "/mlflow-artifacts/mpu/abort/");
+    JsonNode body = Json.readTree(ctx);
+    uploads.abort(rc, MultipartUploads.target(dir, text(body, "path")), text(body, "upload_id"));
+    ctx.json(Map.of());
+  }
+
+  private static String text(JsonNode body, String field) {
+    JsonNode v = body.get(field);
+    if (v == null || !v.isTextual()) {
+      throw MlflowError.invalid("Missing value for required parameter '" + field + "'");
+    }
+    return v.asText();
+  }
+
+  /** A part PUT to a signed URL; every malformed piece of the URL is the same 404 as a bad signature. */
+  private void uploadPart(Context ctx) throws IOException {
+    long tenant;
+    int part;
+    long expires;
+    try {
+      tenant = Long.parseLong(ctx.pathParam("tenant_id"));
+      part = Integer.parseInt(ctx.pathParam("part_number"));
+      expires = Long.parseLong(String.valueOf(ctx.queryParam("expires")));
+    } catch (NumberFormatException e) {
+      throw MlflowError.notFound("No such upload part");
+    }
+    String etag = uploads.putPart(tenant, ctx.pathParam("upload_id"), part, expires, ctx.queryParam("sig"),
+        ctx.req().getInputStream(), ctx.req().getContentLengthLong());
+    ctx.header("ETag", etag);
+    ctx.json(Map.of());
   }
 
   private void gc(Context ctx) {

@@ -40,6 +40,7 @@ import org.slf4j.LoggerFactory;
 public final class ArtifactService {
   private static final Logger log = LoggerFactory.getLogger(ArtifactService.class);
   static final int LIST_PAGE_SIZE = 1000;
+  private static final long ABANDONED_UPLOAD_GRACE_MS = 86_400_000L;
 
   /** A run's artifact listing, MLflow's ListArtifacts response. */
   public record RunListing(String rootUri, List<ArtifactStorage.Entry> files, ArtifactPath dir, Optional<String> nextPageToken) {}
@@ -57,6 +58,7 @@ public final class ArtifactService {
   private final List<GcSource> gcSources;
   private final int defaultRetentionDays;
   private final SharedArtifactAccess shared;
+  private final MultipartUploads uploads;
   private final Clock clock;
 
   /** Where a request's artifact path really lives: the caller's own root, or a sharing owner's. */
@@ -65,7 +67,7 @@ public final class ArtifactService {
   public ArtifactService(
       ArtifactStorage storage, ArtifactStore store, TrackingStore tracking, Authz authz, StorageQuota quota, UsageSink usage,
       Supplier<List<Tenant>> tenants, List<GcSource> gcSources, int defaultRetentionDays, SharedArtifactAccess shared,
-      Clock clock) {
+      MultipartUploads uploads, Clock clock) {
     this.storage = requireNonNull(storage);
     this.store = requireNonNull(store);
     this.tracking = requireNonNull(tracking);
@@ -76,6 +78,7 @@ public final class ArtifactService {
     this.gcSources = List.copyOf(gcSources);
     this.defaultRetentionDays = defaultRetentionDays;
     this.shared = requireNonNull(shared);
+    this.uploads = requireNonNull(uploads);
     this.clock = requireNonNull(clock);
   }
 
@@ -98,7 +101,7 @@ public final class ArtifactService {
   }
 
   /** Shared files are read-only for everyone: the owner writes its own paths, never {@code shared/...}. */
-  private static void refuseSharedWrite(ArtifactPath path) {
+  static void refuseSharedWrite(ArtifactPath path) {
     List<String> seg = path.segments();
     if (!seg.isEmpty() && SharedArtifactAccess.SHARED_SEGMENT.equals(seg.get(0))) {
       throw MlflowError.permissionDenied("Permission denied: shared artifacts are read-only");
@@ -192,7 +195,7 @@ public final class ArtifactService {
     return size;
   }
 
-  private static MlflowError overQuota(long limit) {
+  static MlflowError overQuota(long limit) {
     return MlflowError.exhausted("Artifact storage quota of " + limit + " bytes would be exceeded; nothing was stored");
   }
 
@@ -309,6 +312,13 @@ public final class ArtifactService {
     for (Tenant tenant : tenants.get()) {
       tenantCount++;
       TenantId t = tenant.id();
+      // Multipart uploads abandoned by their client (never completed nor aborted) hold quota; a day
+      // after their part URLs expired nothing can add to them, and they are dropped.
+      long abandoned = uploads.dropExpired(t, clock.millis() - ABANDONED_UPLOAD_GRACE_MS);
+      if (abandoned > 0) {
+        freed += abandoned;
+        log.info("event=artifact_gc tenant={} source=abandoned_uploads bytes_freed={}", tenant.name(), abandoned);
+      }
       for (GcSource source : gcSources) {
         List<ArtifactPath> roots = new ArrayList<>(source.expiredArtifactRoots(t, cutoff));
         for (ArtifactPath root : roots) {
@@ -327,7 +337,7 @@ public final class ArtifactService {
   }
 
   /** Counts bytes read and refuses (429) once they pass the allowance. */
-  private static final class QuotaInputStream extends FilterInputStream {
+  static final class QuotaInputStream extends FilterInputStream {
     private final long allowance;
     private final long limit;
     private long count;

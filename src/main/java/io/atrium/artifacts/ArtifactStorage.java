@@ -22,6 +22,9 @@ public interface ArtifactStorage extends AutoCloseable {
   /** A file of a tree, relative to the tree's root. */
   record StoredFile(ArtifactPath path, long size) {}
 
+  /** A stored part of a multipart upload: its size counts against the tenant's bytes until the upload ends. */
+  record Part(int partNumber, long size, String etag) {}
+
   /**
    * Bytes received but not yet visible under their path. {@link #publish} makes them visible
    * atomically (replacing what was there); {@link #close} without publishing leaves nothing behind.
@@ -51,6 +54,35 @@ public interface ArtifactStorage extends AutoCloseable {
    * in} (a quota refusal) propagate after the staged bytes are removed.
    */
   Staged stage(TenantId tenant, ArtifactPath path, InputStream in) throws IOException;
+
+  /** A part received; {@link #publish} makes it the upload's part of that number (replacing an earlier one). */
+  interface StagedPart extends Staged {
+    String etag();
+  }
+
+  /**
+   * Starts a multipart upload that will become {@code path}; returns the storage's own id for it
+   * ({@code ""} when it needs none). Parts live apart from the tenant's artifacts: no listing, walk
+   * or delete of an artifact path sees them.
+   */
+  String beginMultipart(TenantId tenant, String uploadId, ArtifactPath path) throws IOException;
+
+  /**
+   * Reads part {@code partNumber} of an upload from {@code in} ({@code length} bytes, or -1 when
+   * unknown). Throws {@link java.nio.file.NoSuchFileException} when the upload is gone.
+   */
+  StagedPart stagePart(TenantId tenant, String uploadId, String storageUploadId, ArtifactPath path, int partNumber,
+      InputStream in, long length) throws IOException;
+
+  /**
+   * The given parts, in order, as one file at {@code path}: visible on {@link Staged#publish},
+   * after which the upload's staging is gone. Without publishing, the upload stays as it was.
+   */
+  Staged completeMultipart(TenantId tenant, String uploadId, String storageUploadId, ArtifactPath path, List<Part> parts)
+      throws IOException;
+
+  /** Drops an upload's parts; an upload that is already gone is not an error. */
+  void abortMultipart(TenantId tenant, String uploadId, String storageUploadId, ArtifactPath path) throws IOException;
 
   /** Removes the file or the whole tree at {@code path}; a missing path is not an error. */
   void delete(TenantId tenant, ArtifactPath path) throws IOException;

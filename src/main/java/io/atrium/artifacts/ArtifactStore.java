@@ -7,7 +7,9 @@ import io.atrium.db.Dialect;
 import io.atrium.tenancy.TenantId;
 import java.util.List;
 import java.util.OptionalLong;
+import java.sql.SQLIntegrityConstraintViolationException;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /** SQL for artifact accounting: the stored files with their sizes, and each tenant's total. */
 public final class ArtifactStore {
@@ -58,11 +60,20 @@ public final class ArtifactStore {
           .bind("t", tenant.value())
           .execute();
     } else {
-      h.createUpdate("""
-              MERGE INTO artifact_usage u USING (VALUES (CAST(:t AS BIGINT))) s(tid) ON u.tenant_id = s.tid
-              WHEN NOT MATCHED THEN INSERT (tenant_id, bytes_stored, object_count) VALUES (s.tid, 0, 0)""")
-          .bind("t", tenant.value())
-          .execute();
+      try {
+        h.createUpdate("""
+                MERGE INTO artifact_usage u USING (VALUES (CAST(:t AS BIGINT))) s(tid) ON u.tenant_id = s.tid
+                WHEN NOT MATCHED THEN INSERT (tenant_id, bytes_stored, object_count) VALUES (s.tid, 0, 0)""")
+            .bind("t", tenant.value())
+            .execute();
+      } catch (UnableToExecuteStatementException e) {
+        // H2's MERGE is not atomic: two first writes of a tenant at once (the parts of a multipart
+        // upload arrive in parallel) both try the insert and one hits the key. The row is there
+        // then; H2 keeps the transaction usable after a failed statement, and the lock below waits.
+        if (!(e.getCause() instanceof SQLIntegrityConstraintViolationException)) {
+          throw e;
+        }
+      }
     }
     return h.createQuery("SELECT bytes_stored, object_count FROM artifact_usage WHERE tenant_id = :t FOR UPDATE")
         .bind("t", tenant.value())

@@ -37,9 +37,17 @@ import java.util.UUID;
  */
 public final class LocalArtifactStorage implements ArtifactStorage {
   private static final String TMP_DIR = ".atrium-tmp";
+  /**
+   * Staged parts of multipart uploads: {@code <root>/.atrium-mpu/<tenant>/<upload id>/part-<n>}.
+   * Per tenant and on the same file system as the tenant's root (so completing is a move), but
+   * outside the tenant's own namespace: no artifact path can name a staging dir, and listings,
+   * walks, deletes and gc of the tenant's artifacts never see one without needing a filter.
+   */
+  private static final String MPU_DIR = ".atrium-mpu";
 
   private final Path root;
   private final Path tmp;
+  private final Path mpu;
 
   public LocalArtifactStorage(Path root) {
     try {
@@ -47,6 +55,8 @@ public final class LocalArtifactStorage implements ArtifactStorage {
       this.root = root.toRealPath();
       this.tmp = this.root.resolve(TMP_DIR);
       Files.createDirectories(tmp);
+      this.mpu = this.root.resolve(MPU_DIR);
+      Files.createDirectories(mpu);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create artifact root " + root, e);
     }
@@ -262,6 +272,162 @@ public final class LocalArtifactStorage implements ArtifactStorage {
       } catch (IOException e) {
         break; // someone wrote into it meanwhile
       }
+    }
+  }
+
+  /** Upload ids are made by Atrium ([A-Za-z0-9_-]); checked again since they name a directory. */
+  private Path uploadDir(TenantId tenant, String uploadId) {
+    if (!uploadId.matches("[A-Za-z0-9_-]{1,64}")) {
+      throw new IllegalArgumentException("bad upload id");
+    }
+    return mpu.resolve(Long.toString(tenant.value())).resolve(uploadId);
+  }
+
+  private static Path partFile(Path dir, int partNumber) {
+    return dir.resolve(String.format("part-%05d", partNumber));
+  }
+
+  @Override
+  public String beginMultipart(TenantId tenant, String uploadId, ArtifactPath path) throws IOException {
+    resolve(tenant, path); // refuses a link on the way now rather than at the end
+    Files.createDirectories(uploadDir(tenant, uploadId));
+    return "";
+  }
+
+  @Override
+  public StagedPart stagePart(TenantId tenant, String uploadId, String storageUploadId, ArtifactPath path, int partNumber,
+      InputStream in, long length) throws IOException {
+    Path dir = uploadDir(tenant, uploadId);
+    Path file = dir.resolve("incoming-" + UUID.randomUUID());
+    long size;
+    // CREATE_NEW in the upload's dir: NoSuchFileException when the upload was completed or aborted.
+    try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      size = in.transferTo(out);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(file);
+      throw e;
+    }
+    // Not a content hash: the etag only has to tell this stored part from any other one.
+    String etag = "\"" + UUID.randomUUID().toString().replace("-", "") + "\"";
+    return new StagedPart() {
+      private boolean published;
+
+      @Override
+      public String etag() {
+        return etag;
+      }
+
+      @Override
+      public long size() {
+        return size;
+      }
+
+      @Override
+      public void publish() throws IOException {
+        Files.move(file, partFile(dir, partNumber), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        published = true;
+      }
+
+      @Override
+      public void close() {
+        if (!published) {
+          try {
+            Files.deleteIfExists(file);
+          } catch (IOException ignored) {
+            // removed with the upload's dir on complete or abort
+          }
+        }
+      }
+    };
+  }
+
+  @Override
+  public Staged completeMultipart(TenantId tenant, String uploadId, String storageUploadId, ArtifactPath path,
+      List<Part> parts) throws IOException {
+    Path dir = uploadDir(tenant, uploadId);
+    List<Path> files = new ArrayList<>();
+    for (Part p : parts) {
+      files.add(partFile(dir, p.partNumber()));
+    }
+    // Streams the parts one after the other into an ordinary staged upload: never more than a
+    // buffer in memory, and the same publish (link re-check, atomic move) as a single PUT.
+    Staged whole;
+    try (InputStream in = new ConcatenatedFiles(files)) {
+      whole = stage(tenant, path, in);
+    }
+    return new Staged() {
+      @Override
+      public long size() {
+        return whole.size();
+      }
+
+      @Override
+      public void publish() throws IOException {
+        whole.publish();
+        deleteTree(dir);
+      }
+
+      @Override
+      public void close() {
+        whole.close();
+      }
+    };
+  }
+
+  @Override
+  public void abortMultipart(TenantId tenant, String uploadId, String storageUploadId, ArtifactPath path) throws IOException {
+    deleteTree(uploadDir(tenant, uploadId));
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (attrs(dir).isEmpty()) {
+      return;
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.deleteIfExists(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        Files.deleteIfExists(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** Files read one after the other, each opened only when the previous one is done. */
+  private static final class ConcatenatedFiles extends InputStream {
+    private final java.util.Iterator<Path> next;
+    private InputStream current = InputStream.nullInputStream();
+
+    ConcatenatedFiles(List<Path> files) {
+      this.next = files.iterator();
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      while (true) {
+        int n = current.read(b, off, len);
+        if (n >= 0 || !next.hasNext()) {
+          return n;
+        }
+        current.close();
+        current = Files.newInputStream(next.next(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      current.close();
     }
   }
 

@@ -1,8 +1,10 @@
 package io.atrium.artifacts;
 
+import io.atrium.common.MlflowError;
 import io.atrium.tenancy.TenantId;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -11,6 +13,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -25,6 +28,7 @@ import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -223,6 +227,102 @@ public final class S3ArtifactStorage implements ArtifactStorage {
       s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
     } catch (RuntimeException ignored) {
       // the bucket's lifecycle rule for incomplete uploads is the backstop
+    }
+  }
+
+  @Override
+  public String beginMultipart(TenantId tenant, String uploadId, ArtifactPath path) {
+    return s3.createMultipartUpload(r -> r.bucket(bucket).key(key(tenant, path))).uploadId();
+  }
+
+  /**
+   * An S3 UploadPart straight from the request body: the SDK sends {@code length} bytes as they are
+   * read, never the whole part in memory. S3 takes the part at once (replacing an earlier one of the
+   * same number), so publishing has nothing left to do.
+   */
+  @Override
+  public StagedPart stagePart(TenantId tenant, String uploadId, String storageUploadId, ArtifactPath path, int partNumber,
+      InputStream in, long length) throws IOException {
+    if (length < 0) {
+      // The SDK would buffer a body of unknown length in memory; a part URL is given a length by
+      // every client that uses one (the mlflow client sends each part as bytes).
+      throw MlflowError.invalid("A part upload needs a Content-Length");
+    }
+    String etag;
+    try {
+      etag = s3.uploadPart(r -> r.bucket(bucket).key(key(tenant, path)).uploadId(storageUploadId).partNumber(partNumber)
+              .contentLength(length), RequestBody.fromInputStream(in, length)).eTag();
+    } catch (NoSuchUploadException e) {
+      throw new NoSuchFileException("upload");
+    } catch (SdkClientException e) {
+      // A quota refusal thrown by the counting stream reaches us wrapped by the SDK.
+      for (Throwable c = e; c != null; c = c.getCause()) {
+        if (c instanceof MlflowError m) {
+          throw m;
+        }
+      }
+      throw e;
+    }
+    return new StagedPart() {
+      @Override
+      public String etag() {
+        return etag;
+      }
+
+      @Override
+      public long size() {
+        return length;
+      }
+
+      @Override
+      public void publish() {}
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Override
+  public Staged completeMultipart(TenantId tenant, String uploadId, String storageUploadId, ArtifactPath path,
+      List<Part> parts) {
+    List<CompletedPart> completed = new ArrayList<>();
+    long total = 0;
+    for (Part p : parts) {
+      completed.add(CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag()).build());
+      total += p.size();
+    }
+    long size = total;
+    return new Staged() {
+      @Override
+      public long size() {
+        return size;
+      }
+
+      @Override
+      public void publish() {
+        try {
+          s3.completeMultipartUpload(r -> r.bucket(bucket).key(key(tenant, path)).uploadId(storageUploadId)
+              .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()));
+        } catch (S3Exception e) {
+          if (e.statusCode() == 400) { // EntityTooSmall (a part other than the last under 5 MiB), InvalidPart
+            throw MlflowError.invalid("The object store refused to complete the upload: "
+                + (e.awsErrorDetails() == null ? e.statusCode() : e.awsErrorDetails().errorCode()));
+          }
+          throw e;
+        }
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
+  @Override
+  public void abortMultipart(TenantId tenant, String uploadId, String storageUploadId, ArtifactPath path) {
+    try {
+      s3.abortMultipartUpload(r -> r.bucket(bucket).key(key(tenant, path)).uploadId(storageUploadId));
+    } catch (NoSuchUploadException e) {
+      // already gone
     }
   }
 

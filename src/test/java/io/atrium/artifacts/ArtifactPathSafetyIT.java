@@ -92,8 +92,11 @@ class ArtifactPathSafetyIT {
     List<Arguments> out = new ArrayList<>();
     for (Shape s : SHAPES) {
       for (String p : BAD_PATHS) {
-        if (s.pathTemplate().contains("/mpu/create/ok/dir") && (p.contains("%00") || p.contains("%0a") || p.contains("%zz") || p.endsWith("%2") || p.contains("%ff") || p.contains("%c0") || !p.contains("%"))) {
-          continue; // JSON body strings are decoded by the JSON reader, not as URL text
+        String baseName = p.substring(p.lastIndexOf('/') + 1);
+        if (s.pathTemplate().contains("/mpu/create/ok/dir") && (p.contains("%00") || p.contains("%0a") || p.contains("%zz") || p.endsWith("%2") || p.contains("%ff") || p.contains("%c0") || !baseName.contains("%"))) {
+          // JSON body strings are decoded by the JSON reader, not as URL text; and the body's path is
+          // the client's local file, of which only the base name is used (as MLflow's server does).
+          continue;
         }
         out.add(Arguments.of(Named.of(s.method() + " " + s.pathTemplate().replace("%s", "<" + p + ">"), s), p));
       }

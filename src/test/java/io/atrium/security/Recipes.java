@@ -6,6 +6,7 @@ import static io.atrium.security.World.ok;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.atrium.isolation.support.Call;
 import io.atrium.isolation.support.Tracking;
+import io.atrium.testing.TestServer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -40,9 +41,18 @@ final class Recipes {
   }
 
   /** What a path parameter of the route table is filled with. */
-  static final Map<String, String> PATH_PARAMS = Map.of(
-      "name", "@T@", "tenant", "@T@", "principal", "@SA@", "id", "@TOKID@", "share_id", "@SHARE@",
-      "model_id", "@LM@", "tag_key", "flavor", "path", "@ART@");
+  static final Map<String, String> PATH_PARAMS = Map.ofEntries(
+      Map.entry("name", "@T@"),
+      Map.entry("tenant", "@T@"),
+      Map.entry("principal", "@SA@"),
+      Map.entry("id", "@TOKID@"),
+      Map.entry("share_id", "@SHARE@"),
+      Map.entry("model_id", "@LM@"),
+      Map.entry("tag_key", "flavor"),
+      Map.entry("path", "@ART@"),
+      Map.entry("tenant_id", "1"),
+      Map.entry("upload_id", "@UPLOAD@"),
+      Map.entry("part_number", "1"));
 
   private static final Pattern PARAM = Pattern.compile("\\{([a-z_]+)}|<([a-z_]+)>");
   private static final Pattern PLACEHOLDER = Pattern.compile("@([A-Z]+)@");
@@ -229,11 +239,33 @@ final class Recipes {
           .raw("x".getBytes(StandardCharsets.UTF_8), "application/octet-stream").send());
       return Map.of("ART", path);
     }));
-    for (String mpu : List.of("create", "complete", "abort")) {
-      m.put("POST " + art + "/mpu/" + mpu + "/<path>", write(null, "{\"path\":\"part.bin\"}"));
-    }
+    // Multipart upload: a fresh directory per call; complete and abort get an upload of their own
+    // (made by the platform admin, one part stored through its signed URL).
+    m.put("POST " + art + "/mpu/create/<path>", write(null, "{\"path\":\"/home/me/part.bin\",\"num_parts\":2}")
+        .fresh((w, d) -> Map.of("ART", d.experiment() + "/" + d.run() + "/artifacts/" + w.fresh("mpu"))));
+    m.put("POST " + art + "/mpu/complete/<path>",
+        write(null, "{\"path\":\"part.bin\",\"upload_id\":\"@UPLOAD@\",\"parts\":[{\"part_number\":1,\"etag\":\"@ETAG@\"}]}")
+            .fresh(Recipes::freshUpload));
+    m.put("POST " + art + "/mpu/abort/<path>", write(null, "{\"path\":\"part.bin\",\"upload_id\":\"@UPLOAD@\"}")
+        .fresh(Recipes::freshUpload));
+    // No signature at all: only a valid one for this tenant, upload and part would open the route.
+    m.put("PUT " + art + "/mpu/part/{tenant_id}/{upload_id}/{part_number}",
+        new Recipe(1, "expires=4102444800&sig=AAAA", "raw:a part", null, null).fresh((w, d) -> Map.of("UPLOAD", "nosuchupload")));
     m.put("GET " + p + "/artifacts/list", read("run_id=@RUN@&path=model"));
     return m;
+  }
+
+  /** A multipart upload in acme with part 1 stored: placeholders ART (its directory), UPLOAD and ETAG. */
+  private static Map<String, String> freshUpload(World w, World.Data d) {
+    String dir = d.experiment() + "/" + d.run() + "/artifacts/" + w.fresh("mpu");
+    JsonNode created = ok(Call.of(w.s, "POST", "/t/acme/api/2.0/mlflow-artifacts/mpu/create/" + dir).bearer(w.admin())
+        .json(Map.of("path", "part.bin", "num_parts", 1)).send());
+    String url = created.path("credentials").get(0).path("url").asText();
+    TestServer.Response part = Call.of(w.s, "PUT", url.substring(url.indexOf("/api/")))
+        .raw("part one".getBytes(StandardCharsets.UTF_8), "application/octet-stream").send();
+    ok(part);
+    String etag = part.headers().firstValue("ETag").orElseThrow();
+    return Map.of("ART", dir, "UPLOAD", created.path("upload_id").asText(), "ETAG", etag.replace("\"", "\\\""));
   }
 
   private static Map<String, String> name(World w, String prefix) {
