@@ -3,11 +3,11 @@ package io.atrium.artifacts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.atrium.Atrium;
 import io.atrium.http.Json;
+import io.atrium.testing.ProcessServer;
+import io.atrium.testing.TestDatabases;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -39,15 +38,12 @@ class LargeUploadSmallHeapIT {
       .connectTimeout(Duration.ofSeconds(5)).build();
 
   @TempDir Path dir;
-  private Process server;
+  private ProcessServer server;
 
   @AfterEach
   void stop() throws InterruptedException {
     if (server != null) {
-      server.destroy();
-      if (!server.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
-        server.destroyForcibly();
-      }
+      server.close();
     }
   }
 
@@ -105,55 +101,8 @@ class LargeUploadSmallHeapIT {
     }
   }
 
-  private static Path buildDir() throws Exception {
-    // target/classes or target/atrium.jar: either way the dependency jars are in target/lib.
-    Path code = Path.of(Atrium.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    return code.getParent();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  private String startServer() throws Exception {
-    Path build = buildDir();
-    Path code = Path.of(Atrium.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    assertThat(build.resolve("lib")).as("dependency jars (mvn package copies them)").isDirectory();
-    int port = freePort();
-    Path data = dir.resolve("data");
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-cp", code + ":" + build.resolve("lib") + "/*",
-        "io.atrium.Atrium", "serve", "--port", Integer.toString(port), "--data-dir", data.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
-    // The server refuses ATRIUM_* variables it does not know (the tests' ATRIUM_TEST_*).
-    pb.environment().keySet().removeIf(k -> k.startsWith("ATRIUM_"));
-    server = pb.start();
-    String url = "http://127.0.0.1:" + port;
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (true) {
-      assertThat(server.isAlive()).as("server exited: " + log()).isTrue();
-      try {
-        if (HTTP.send(HttpRequest.newBuilder(URI.create(url + "/ready")).build(), HttpResponse.BodyHandlers.discarding())
-            .statusCode() == 200) {
-          return url;
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      assertThat(System.nanoTime()).as("server not ready: " + log()).isLessThan(deadline);
-      Thread.sleep(200);
-    }
-  }
-
   private String log() {
-    try {
-      String s = Files.readString(dir.resolve("server.log"));
-      return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
-    } catch (IOException e) {
-      return "(no log)";
-    }
+    return server == null ? "(not started)" : server.log();
   }
 
   private static HttpResponse<String> call(String url, String token, String method, String path, String json) throws Exception {
@@ -181,8 +130,10 @@ class LargeUploadSmallHeapIT {
 
   @Test
   void twoGibibytesInAndOutOfA512MibHeapByteExact() throws Exception {
-    String url = startServer();
-    String admin = Files.readString(dir.resolve("data").resolve("admin.token")).trim();
+    server = new ProcessServer(TestDatabases.config(TestDatabases.Kind.H2, dir.resolve("data")), dir.resolve("server.log"),
+        List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError"));
+    String url = server.start();
+    String admin = server.adminToken();
     call(url, admin, "POST", "/api/atrium/v1/tenants", "{\"name\":\"big\"}");
     call(url, admin, "POST", "/api/atrium/v1/users", "{\"name\":\"uploader\",\"tenant\":\"big\",\"role\":\"editor\"}");
     JsonNode minted = Json.MAPPER.readTree(

@@ -66,7 +66,7 @@ class ConfigKeysTest {
     assertThat(c.isPostgres()).isFalse();
     assertThat(c.databaseUrl())
         .isEqualTo(AtriumConfig.defaultH2Url(dataDir))
-        .isEqualTo("jdbc:h2:file:" + dataDir.resolve("db").resolve("atrium") + ";DB_CLOSE_ON_EXIT=FALSE");
+        .isEqualTo("jdbc:h2:file:" + dataDir.resolve("db").resolve("atrium") + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0");
     assertThat(c.databaseUser()).isEqualTo("atrium");
     assertThat(c.databasePassword()).isEmpty();
     assertThat(c.migrationUser()).isEmpty();
