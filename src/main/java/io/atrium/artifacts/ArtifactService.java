@@ -1,5 +1,6 @@
 package io.atrium.artifacts;
 
+import static io.atrium.artifacts.Io.io;
 import static java.util.Objects.requireNonNull;
 
 import io.atrium.authz.Action;
@@ -371,19 +372,6 @@ public final class ArtifactService {
         add(n);
       }
       return n;
-    }
-  }
-
-  @FunctionalInterface
-  private interface IoSupplier<T> {
-    T get() throws IOException;
-  }
-
-  private static <T> T io(IoSupplier<T> s) {
-    try {
-      return s.get();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.atrium.artifacts;
 
+import static io.atrium.artifacts.Io.io;
 import static java.util.Objects.requireNonNull;
 
 import io.atrium.artifacts.ArtifactStorage.Part;
@@ -298,18 +299,5 @@ public final class MultipartUploads {
 
   private static MlflowError noSuchUpload(String uploadId) {
     return MlflowError.notFound("No such multipart upload: '" + (uploadId.length() > 64 ? uploadId.substring(0, 64) : uploadId) + "'");
-  }
-
-  @FunctionalInterface
-  private interface IoSupplier<T> {
-    T get() throws IOException;
-  }
-
-  private static <T> T io(IoSupplier<T> s) {
-    try {
-      return s.get();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
