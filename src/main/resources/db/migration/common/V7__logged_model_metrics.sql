@@ -18,3 +18,8 @@ CREATE TABLE logged_model_metrics (
   dataset_digest      VARCHAR(36),
   PRIMARY KEY (tenant_id, model_id, metric_name, metric_timestamp_ms, metric_step, run_uuid)
 );
+
+-- The audit action is the route ("GET /api/2.0/mlflow/logged-models/{model_id}/artifacts/directories"
+-- is 66 characters): 64 was too narrow for MLflow's longest routes, and a denial's audit write then
+-- failed with a 500 instead of the 401/403/404 it records. Widening keeps every stored value and hash.
+ALTER TABLE audit_log ALTER COLUMN action SET DATA TYPE VARCHAR(256);
