@@ -171,3 +171,66 @@ def test_shared_model_loads_in_grantee_tenant(atrium, use, churn_model):
         assert got["models:/shared.acme.churn@champion"] == churn_model["expected"]
     finally:
         requests.delete(shares, json={"model": "churn", "to_tenant": "globex"}, headers=admin, timeout=30)
+
+
+def test_run_outputs_model_metrics_and_model_search(use, unique):
+    """MLflow 3's model-centric tracking with the stock client: log_model records the run's output,
+    metrics logged with a model_id land on the logged model and drive search_logged_models, and a
+    model used by another run is that run's input."""
+    import mlflow
+    from sklearn.linear_model import LogisticRegression
+
+    client = use("alice", "acme")
+    X, y = _dataset()
+    exp_id = mlflow.set_experiment(unique("model-metrics")).experiment_id
+    with mlflow.start_run(run_name="train") as train:
+        strong = mlflow.sklearn.log_model(LogisticRegression().fit(X, y), name="strong")
+        weak = mlflow.sklearn.log_model(LogisticRegression(C=1e-4).fit(X, y), name="weak")
+        mlflow.log_metric("acc", 0.9, model_id=strong.model_id)
+        mlflow.log_metrics({"acc": 0.4, "loss": 0.7}, step=1, model_id=weak.model_id)
+
+    run = mlflow.get_run(train.info.run_id)
+    outputs = {o.model_id: o.step for o in run.outputs.model_outputs}
+    assert set(outputs) == {strong.model_id, weak.model_id}
+    assert run.data.metrics["acc"] == 0.4  # the run's own latest point, as before
+
+    got = mlflow.get_logged_model(strong.model_id)
+    assert [(m.key, m.value, m.run_id, m.model_id) for m in got.metrics] == [
+        ("acc", 0.9, train.info.run_id, strong.model_id)]
+    assert sorted((m.key, m.value, m.step) for m in mlflow.get_logged_model(weak.model_id).metrics) == [
+        ("acc", 0.4, 1), ("loss", 0.7, 1)]
+
+    found = mlflow.search_logged_models(experiment_ids=[exp_id], filter_string="metrics.acc > 0.5",
+                                        output_format="list")
+    assert [m.model_id for m in found] == [strong.model_id]
+    ranked = mlflow.search_logged_models(experiment_ids=[exp_id], output_format="list",
+                                         order_by=[{"field_name": "metrics.acc", "ascending": True}])
+    assert [m.model_id for m in ranked] == [weak.model_id, strong.model_id]
+    frame = mlflow.search_logged_models(experiment_ids=[exp_id], filter_string="metrics.loss < 1")
+    assert list(frame["model_id"]) == [weak.model_id]
+
+    # Evaluating the strong model in another run makes it that run's input.
+    with mlflow.start_run(run_name="evaluate") as evaluate:
+        mlflow.log_metric("holdout_acc", 0.88, model_id=strong.model_id)
+    inputs = mlflow.get_run(evaluate.info.run_id).inputs
+    assert [m.model_id for m in inputs.model_inputs] == [strong.model_id]
+    assert {m.key for m in mlflow.get_logged_model(strong.model_id).metrics} == {"acc", "holdout_acc"}
+
+    # The UI's listing of a model's files, on whichever artifact backend this server uses.
+    listing = use.raw("GET", f"/api/2.0/mlflow/logged-models/{strong.model_id}/artifacts/directories", "alice", "acme")
+    assert listing.status_code == 200, listing.text
+    assert "MLmodel" in {f["path"] for f in listing.json()["files"]}
+    escape = use.raw("GET", f"/api/2.0/mlflow/logged-models/{strong.model_id}/artifacts/directories",
+                     "alice", "acme", params={"artifact_directory_path": "../.."})
+    assert escape.status_code == 400, escape.text
+
+    # globex: acme's model ids are unknown there, for reading and for attaching metrics.
+    use("bob", "globex")
+    mlflow.set_experiment(unique("globex-eval"))
+    with mlflow.start_run():
+        with raises_mlflow("RESOURCE_DOES_NOT_EXIST"):
+            mlflow.log_metric("acc", 1.0, model_id=strong.model_id)
+    foreign = use.raw("GET", f"/api/2.0/mlflow/logged-models/{strong.model_id}/artifacts/directories", "bob", "globex")
+    assert foreign.status_code == 404
+    use("alice", "acme")
+    assert {m.value for m in mlflow.get_logged_model(strong.model_id).metrics} == {0.9, 0.88}

@@ -24,7 +24,8 @@ comp = {
                       "artifact_uri": S(), "start_time": I(), "end_time": I(), "run_name": S(), "user_id": S()}),
            "data": O({"metrics": A(O()), "params": A(R("KeyValue")), "tags": A(R("KeyValue"))}),
            "inputs": O(), "outputs": O()}),
- "Metric": O({"key": S(), "value": N(), "timestamp": I(), "step": I()}),
+ "Metric": O({"key": S(), "value": N(), "timestamp": I(), "step": I(), "model_id": S(), "dataset_name": S(),
+              "dataset_digest": S()}),
  "LoggedModel": O({"info": O({"model_id": S(), "experiment_id": S(), "name": S(), "status": S(), "artifact_uri": S()}),
                    "data": O()}),
  "RegisteredModel": O({"name": S(), "creation_timestamp": I(), "last_updated_timestamp": I(), "description": S(),
@@ -103,20 +104,21 @@ op("get", P + "/runs/get", "TENANT", "Get a run", query={"run_id": (S(), True)},
 op("post", P + "/runs/update", "TENANT", "Update a run", body=O({"run_id": S(), "run_uuid": S(), "status": S(enum=["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"]), "end_time": I(), "run_name": S()}), resp=O({"run_info": O()}))
 for nm in ["delete", "restore"]:
     op("post", P + "/runs/" + nm, "TENANT", nm.capitalize() + " a run", body=O({"run_id": S()}, ["run_id"]), resp=O())
-op("post", P + "/runs/log-metric", "TENANT", "Log a metric", body=O({"run_id": S(), "run_uuid": S(), "key": S(), "value": N(), "timestamp": I(), "step": I()}, ["key", "value", "timestamp"]), resp=O())
+op("post", P + "/runs/log-metric", "TENANT", "Log a metric", body=O({"run_id": S(), "run_uuid": S(), "key": S(), "value": N(), "timestamp": I(), "step": I(), "model_id": S(), "dataset_name": S(), "dataset_digest": S()}, ["key", "value", "timestamp"]), resp=O())
 op("post", P + "/runs/log-parameter", "TENANT", "Log a parameter", body=O({"run_id": S(), "run_uuid": S(), "key": S(), "value": S()}, ["key", "value"]), resp=O())
 op("post", P + "/runs/set-tag", "TENANT", "Set a run tag", body=O({"run_id": S(), "run_uuid": S(), "key": S(), "value": S()}, ["key", "value"]), resp=O())
 op("post", P + "/runs/delete-tag", "TENANT", "Delete a run tag", body=O({"run_id": S(), "key": S()}, ["run_id", "key"]), resp=O())
 op("post", P + "/runs/log-batch", "TENANT", "Log metrics, params and tags", body=O({"run_id": S(), "metrics": A(R("Metric"), maxItems=1000), "params": A(R("KeyValue"), maxItems=100), "tags": A(R("KeyValue"), maxItems=100)}, ["run_id"]), resp=O())
-op("post", P + "/runs/log-inputs", "TENANT", "Log dataset inputs", body=O({"run_id": S(), "datasets": A(O())}, ["run_id"]), resp=O())
+op("post", P + "/runs/log-inputs", "TENANT", "Log dataset and logged-model inputs", body=O({"run_id": S(), "datasets": A(O()), "models": A(O({"model_id": S()}, ["model_id"]))}, ["run_id"]), resp=O())
 op("post", P + "/runs/search", "TENANT", "Search runs", body=O({"experiment_ids": A(S()), "filter": S(), "run_view_type": S(enum=["ACTIVE_ONLY", "DELETED_ONLY", "ALL"]), "max_results": dict(type="integer", minimum=1, maximum=50000), "order_by": A(S()), "page_token": S()}), resp=O({"runs": A(R("Run")), "next_page_token": S()}))
 op("get", P + "/metrics/get-history", "TENANT", "A metric's history", query={"run_id": (S(), True), "metric_key": (S(), True), "max_results": (dict(type="integer", minimum=1), False), "page_token": (S(), False)}, resp=O({"metrics": A(R("Metric")), "next_page_token": S()}))
 op("get", P + "/metrics/get-history-bulk-interval", "TENANT", "Sampled histories of several runs", query={"run_ids": (A(S(), maxItems=100), True), "metric_key": (S(), True), "start_step": (I(), False), "end_step": (I(), False), "max_results": (dict(type="integer", minimum=1), False)}, resp=O({"metrics": A(O())}))
 op("post", P + "/runs/outputs", "TENANT", "Link logged models to a run", body=O({"run_id": S(), "models": A(O({"model_id": S(), "step": I()}))}, ["run_id"]), resp=O())
 # logged models
 op("post", LM, "TENANT", "Create a logged model", body=O({"experiment_id": S(), "name": S(), "model_type": S(), "source_run_id": S(), "params": A(R("KeyValue")), "tags": A(R("KeyValue"))}, ["experiment_id"]), resp=O({"model": R("LoggedModel")}))
-op("post", LM + "/search", "TENANT", "Search logged models", body=O({"experiment_ids": A(S()), "filter": S(), "max_results": dict(type="integer", minimum=1), "order_by": A(O()), "page_token": S()}), resp=O({"models": A(R("LoggedModel")), "next_page_token": S()}))
+op("post", LM + "/search", "TENANT", "Search logged models", body=O({"experiment_ids": A(S()), "filter": S(), "datasets": A(O({"dataset_name": S(), "dataset_digest": S()}, ["dataset_name"])), "max_results": dict(type="integer", minimum=1), "order_by": A(O()), "page_token": S()}), resp=O({"models": A(R("LoggedModel")), "next_page_token": S()}))
 op("get", LM + "/{model_id}", "TENANT", "Get a logged model", query={"allow_deleted": (B, False)}, resp=O({"model": R("LoggedModel")}))
+op("get", LM + "/{model_id}/artifacts/directories", "TENANT", "List a logged model's artifacts (MLflow's ListLoggedModelArtifacts)", query={"artifact_directory_path": (S(), False)}, resp=O({"root_uri": S(), "files": A(O({"path": S(), "is_dir": B, "file_size": I()}))}))
 op("patch", LM + "/{model_id}", "TENANT", "Finalize a logged model", body=O({"status": S(enum=["LOGGED_MODEL_READY", "LOGGED_MODEL_UPLOAD_FAILED"])}, ["status"]), resp=O({"model": R("LoggedModel")}))
 op("delete", LM + "/{model_id}", "TENANT", "Delete a logged model", resp=O())
 op("patch", LM + "/{model_id}/tags", "TENANT", "Set logged model tags", body=O({"tags": A(R("KeyValue"))}), resp=O({"model": R("LoggedModel")}))

@@ -146,7 +146,7 @@ public final class Atrium implements AutoCloseable {
       routes.addAll(new AuditRoutes(audit, tenants, tenantStore).routes());
       routes.addAll(new MlflowTrackingRoutes(tracking).routes());
       routes.addAll(new WorkspaceRoutes(tenants).routes());
-      routes.addAll(new MlflowLoggedModelRoutes(loggedModels).routes());
+      routes.addAll(new MlflowLoggedModelRoutes(loggedModels, artifacts).routes());
       routes.addAll(new MlflowRegistryRoutes(registry).routes());
       routes.addAll(new ShareRoutes(shares).routes());
       routes.addAll(new ArtifactRoutes(artifacts, multipart).routes());

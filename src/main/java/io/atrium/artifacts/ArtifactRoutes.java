@@ -81,7 +81,7 @@ public final class ArtifactRoutes {
    * query decoding is lenient (malformed escapes and invalid UTF-8 are passed through or replaced),
    * which would let a path reach us in a different form from the one the client sent.
    */
-  static ArtifactPath queryPath(Context ctx, String name) {
+  public static ArtifactPath queryPath(Context ctx, String name) {
     String q = ctx.req().getQueryString();
     if (q == null || q.isEmpty()) {
       return ArtifactPath.ROOT;

@@ -243,6 +243,18 @@ public final class ArtifactService {
     return io(() -> storage.list(at.tenant(), at.path()));
   }
 
+  /**
+   * The children of {@code relative} below an Atrium-managed artifact root the caller already
+   * resolved in its own tenant (a logged model's artifact_location); never a shared owner's path.
+   */
+  public List<ArtifactStorage.Entry> listUnder(RequestContext rc, String rootUri, ArtifactPath relative) {
+    authz.require(rc, Action.READ);
+    ArtifactPath root = ArtifactUris.managedPath(rootUri)
+        .orElseThrow(() -> MlflowError.invalidState("No Atrium-managed artifact location: " + rootUri));
+    TenantId t = rc.tenant().id();
+    return io(() -> storage.list(t, root.resolve(relative)));
+  }
+
   /** A run's artifacts below {@code relative} (MLflow's artifacts/list). */
   public RunListing listRun(RequestContext rc, String runId, ArtifactPath relative, String pageToken) {
     authz.require(rc, Action.READ);

@@ -29,11 +29,39 @@ public final class LoggedModelJson {
     info.put("tags", keyValues(m.tags()));
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("params", keyValues(m.params()));
-    data.put("metrics", List.of());
+    data.put("metrics", m.metrics().stream().map(x -> metric(m.modelId(), x)).toList());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("info", info);
     out.put("data", data);
     return out;
+  }
+
+  private static Map<String, Object> metric(String modelId, LoggedModel.Metric x) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("key", x.key());
+    m.put("value", number(x.value()));
+    m.put("timestamp", x.timestamp());
+    m.put("step", x.step());
+    m.put("run_id", x.runId());
+    if (x.datasetName() != null) {
+      m.put("dataset_name", x.datasetName());
+    }
+    if (x.datasetDigest() != null) {
+      m.put("dataset_digest", x.datasetDigest());
+    }
+    m.put("model_id", modelId);
+    return m;
+  }
+
+  /** Non-finite doubles travel as proto3-JSON strings. */
+  private static Object number(double v) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "Infinity" : "-Infinity";
+    }
+    return v;
   }
 
   static List<Map<String, String>> keyValues(Map<String, String> kv) {

@@ -88,7 +88,8 @@ public final class LoggedModelService {
       String id = "m-" + UUID.randomUUID().toString().replace("-", "");
       long now = clock.millis();
       LoggedModel m = new LoggedModel(id, exp, modelName, artifactLocation(exp, id), now, now, LoggedModel.PENDING,
-          null, "active", modelType == null || modelType.isEmpty() ? null : modelType, runId, Map.of(), Map.of());
+          null, "active", modelType == null || modelType.isEmpty() ? null : modelType, runId, Map.of(), Map.of(),
+          List.of());
       store.insert(h, t, m, rc.actor());
       store.setTags(h, t, id, tags);
       store.insertParams(h, t, id, params);
@@ -195,6 +196,12 @@ public final class LoggedModelService {
 
   public Page search(RequestContext rc, List<String> experimentIds, String filter, Long maxResults,
       List<ModelSearch.LoggedModelOrder> orderBy, String pageToken) {
+    return search(rc, experimentIds, filter, List.of(), maxResults, orderBy, pageToken);
+  }
+
+  public Page search(RequestContext rc, List<String> experimentIds, String filter,
+      List<ModelSearch.DatasetFilter> datasets, Long maxResults, List<ModelSearch.LoggedModelOrder> orderBy,
+      String pageToken) {
     authz.require(rc, Action.READ);
     long max = Inputs.maxResults(maxResults, SEARCH_DEFAULT, SEARCH_CAP);
     List<Long> ids = new ArrayList<>();
@@ -206,7 +213,7 @@ public final class LoggedModelService {
     }
     int offset = Inputs.pageOffset(pageToken);
     TenantId t = rc.tenant().id();
-    SqlQuery q = ModelSearch.loggedModels(t.value(), ids, filter, orderBy, offset, (int) max + 1);
+    SqlQuery q = ModelSearch.loggedModels(t.value(), ids, filter, datasets, orderBy, offset, (int) max + 1);
     return store.inTenant(t, h -> {
       List<String> found = store.searchIds(h, q);
       boolean more = found.size() > max;

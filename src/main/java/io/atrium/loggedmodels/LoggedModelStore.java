@@ -31,7 +31,8 @@ public final class LoggedModelStore {
               rs.getString("model_type"),
               rs.getString("source_run_id"),
               Map.of(),
-              Map.of());
+              Map.of(),
+              List.of());
 
   private final Database db;
 
@@ -70,7 +71,8 @@ public final class LoggedModelStore {
         .map(MODEL)
         .findOne()
         .map(m -> m.with(keyValues(h, t, "logged_model_tags", "tag_key", "tag_value", m.modelId()),
-            keyValues(h, t, "logged_model_params", "param_key", "param_value", m.modelId())));
+            keyValues(h, t, "logged_model_params", "param_key", "param_value", m.modelId()),
+            metrics(h, t, m.modelId())));
   }
 
   /** Locks the model row for the rest of the transaction (serializes tag/param/status writes). */
@@ -99,6 +101,22 @@ public final class LoggedModelStore {
         .map((rs, ctx) -> Map.entry(rs.getString("k"), rs.getString("v") == null ? "" : rs.getString("v")))
         .forEach(e -> out.put(e.getKey(), e.getValue()));
     return out;
+  }
+
+  /** Every metric point linked to the model (MLflow returns the full set, not only the latest). */
+  public List<LoggedModel.Metric> metrics(Handle h, TenantId t, String modelId) {
+    return h.createQuery("""
+            SELECT metric_name, metric_value, is_nan, metric_timestamp_ms, metric_step, run_uuid, dataset_name,
+                   dataset_digest
+            FROM logged_model_metrics WHERE tenant_id = :t AND model_id = :id
+            ORDER BY metric_name, metric_step, metric_timestamp_ms, run_uuid""")
+        .bind("t", t.value())
+        .bind("id", modelId)
+        .map((rs, ctx) -> new LoggedModel.Metric(rs.getString("metric_name"),
+            rs.getBoolean("is_nan") ? Double.NaN : rs.getDouble("metric_value"), rs.getLong("metric_timestamp_ms"),
+            rs.getLong("metric_step"), rs.getString("run_uuid"), rs.getString("dataset_name"),
+            rs.getString("dataset_digest")))
+        .list();
   }
 
   public void setStatus(Handle h, TenantId t, String modelId, String status, long now) {

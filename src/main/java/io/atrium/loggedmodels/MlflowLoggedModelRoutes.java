@@ -2,6 +2,11 @@ package io.atrium.loggedmodels;
 
 import static java.util.Objects.requireNonNull;
 
+import io.atrium.artifacts.ArtifactPath;
+import io.atrium.artifacts.ArtifactRoutes;
+import io.atrium.artifacts.ArtifactService;
+import io.atrium.artifacts.ArtifactStorage;
+import io.atrium.common.MlflowError;
 import io.atrium.http.Json;
 import io.atrium.http.RequestContext;
 import io.atrium.http.Route;
@@ -32,16 +37,21 @@ public final class MlflowLoggedModelRoutes {
 
   record OrderByIn(String fieldName, Boolean ascending, String datasetName, String datasetDigest) {}
 
-  record Search(List<String> experimentIds, String filter, Long maxResults, List<OrderByIn> orderBy, String pageToken) {}
+  record DatasetIn(String datasetName, String datasetDigest) {}
+
+  record Search(List<String> experimentIds, String filter, List<DatasetIn> datasets, Long maxResults,
+      List<OrderByIn> orderBy, String pageToken) {}
 
   record ModelOutputIn(String modelId, Long step) {}
 
   record LogOutputs(String runId, List<ModelOutputIn> models) {}
 
   private final LoggedModelService models;
+  private final ArtifactService artifacts;
 
-  public MlflowLoggedModelRoutes(LoggedModelService models) {
+  public MlflowLoggedModelRoutes(LoggedModelService models, ArtifactService artifacts) {
     this.models = requireNonNull(models);
+    this.artifacts = requireNonNull(artifacts);
   }
 
   public List<Route> routes() {
@@ -54,6 +64,7 @@ public final class MlflowLoggedModelRoutes {
         Route.write(HandlerType.PATCH, M + "/{model_id}/tags", Scope.TENANT, this::setTags),
         Route.write(HandlerType.DELETE, M + "/{model_id}/tags/<tag_key>", Scope.TENANT, this::deleteTag),
         Route.write(HandlerType.POST, M + "/{model_id}/params", Scope.TENANT, this::logParams),
+        Route.read(HandlerType.GET, M + "/{model_id}/artifacts/directories", Scope.TENANT, this::listArtifacts),
         Route.write(HandlerType.POST, P + "/runs/outputs", Scope.TENANT, this::logOutputs));
   }
 
@@ -115,12 +126,48 @@ public final class MlflowLoggedModelRoutes {
       if (o == null || o.fieldName() == null || o.fieldName().isEmpty()) {
         throw Inputs.missing("order_by.field_name");
       }
-      order.add(new ModelSearch.LoggedModelOrder(o.fieldName(), o.ascending() == null || o.ascending()));
+      order.add(new ModelSearch.LoggedModelOrder(o.fieldName(), o.ascending() == null || o.ascending(),
+          o.datasetName(), o.datasetDigest()));
     }
-    var page = models.search(RequestContext.of(ctx), r.experimentIds(), r.filter(), r.maxResults(), order, r.pageToken());
+    List<ModelSearch.DatasetFilter> datasets = new ArrayList<>();
+    for (DatasetIn d : r.datasets() == null ? List.<DatasetIn>of() : r.datasets()) {
+      if (d == null || d.datasetName() == null || d.datasetName().isEmpty()) {
+        throw MlflowError.invalid("`dataset_name` in the `datasets` clause must be specified.");
+      }
+      datasets.add(new ModelSearch.DatasetFilter(d.datasetName(), d.datasetDigest()));
+    }
+    var page = models.search(RequestContext.of(ctx), r.experimentIds(), r.filter(), datasets, r.maxResults(), order,
+        r.pageToken());
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("models", page.models().stream().map(LoggedModelJson::of).toList());
     page.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
+    ctx.json(body);
+  }
+
+  /**
+   * MLflow's ListLoggedModelArtifacts (the UI's model page lists a model's files with it). The model
+   * is looked up in the caller's tenant first, so another tenant's model id answers exactly like a
+   * missing one; the directory is parsed with the artifact routes' strict path rules.
+   */
+  private void listArtifacts(Context ctx) {
+    RequestContext rc = RequestContext.of(ctx);
+    ArtifactPath rel = ArtifactRoutes.queryPath(ctx, "artifact_directory_path");
+    LoggedModel m = models.get(rc, ctx.pathParam("model_id"), false);
+    List<Map<String, Object>> files = new ArrayList<>();
+    for (ArtifactStorage.Entry e : artifacts.listUnder(rc, m.artifactLocation(), rel)) {
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("path", rel.isRoot() ? e.name() : rel.value() + "/" + e.name());
+      f.put("is_dir", e.dir());
+      if (!e.dir()) {
+        f.put("file_size", e.size());
+      }
+      files.add(f);
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("root_uri", m.artifactLocation());
+    if (!files.isEmpty()) {
+      body.put("files", files);
+    }
     ctx.json(body);
   }
 

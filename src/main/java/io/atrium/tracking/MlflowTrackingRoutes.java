@@ -22,7 +22,8 @@ public final class MlflowTrackingRoutes {
 
   record KeyValue(String key, String value) {}
 
-  record MetricIn(String key, Double value, Long timestamp, Long step) {}
+  record MetricIn(String key, Double value, Long timestamp, Long step, String modelId, String datasetName,
+      String datasetDigest) {}
 
   record CreateExperiment(String name, String artifactLocation, List<KeyValue> tags) {}
 
@@ -44,7 +45,8 @@ public final class MlflowTrackingRoutes {
 
   record UpdateRun(String runId, String runUuid, String status, Long endTime, String runName) {}
 
-  record LogMetric(String runId, String runUuid, String key, Double value, Long timestamp, Long step) {}
+  record LogMetric(String runId, String runUuid, String key, Double value, Long timestamp, Long step, String modelId,
+      String datasetName, String datasetDigest) {}
 
   record LogParam(String runId, String runUuid, String key, String value) {}
 
@@ -56,7 +58,9 @@ public final class MlflowTrackingRoutes {
 
   record DatasetInputIn(List<KeyValue> tags, DatasetIn dataset) {}
 
-  record LogInputs(String runId, List<DatasetInputIn> datasets) {}
+  record ModelInputIn(String modelId) {}
+
+  record LogInputs(String runId, List<DatasetInputIn> datasets, List<ModelInputIn> models) {}
 
   record SearchRuns(List<String> experimentIds, String filter, String runViewType, Long maxResults, List<String> orderBy,
       String pageToken) {}
@@ -202,7 +206,8 @@ public final class MlflowTrackingRoutes {
   private void logMetric(Context ctx) {
     LogMetric r = Json.read(ctx, LogMetric.class);
     String id = r.runId() != null && !r.runId().isEmpty() ? r.runId() : r.runUuid();
-    tracking.logMetric(RequestContext.of(ctx), id, r.key(), r.value(), r.timestamp(), r.step());
+    tracking.logMetric(RequestContext.of(ctx), id, r.key(), r.value(), r.timestamp(), r.step(), r.modelId(),
+        r.datasetName(), r.datasetDigest());
     ctx.json(Map.of());
   }
 
@@ -238,6 +243,7 @@ public final class MlflowTrackingRoutes {
     checkBatchSize(metrics.size() + params.size() + tags.size(), Validation.MAX_ENTITIES_PER_BATCH,
         "metrics, params, and tags");
     List<Metric> ms = new ArrayList<>(metrics.size());
+    List<ModelMetric> modelMetrics = new ArrayList<>();
     for (int i = 0; i < metrics.size(); i++) {
       MetricIn m = metrics.get(i);
       String path = "metrics[" + i + "]";
@@ -248,6 +254,9 @@ public final class MlflowTrackingRoutes {
       Validation.required(m.value(), path + ".value");
       Validation.timestamp(m.timestamp(), path + ".timestamp", m.key(), m.value());
       ms.add(new Metric(m.key(), m.value(), m.timestamp(), m.step() == null ? 0 : m.step()));
+      if (m.modelId() != null && !m.modelId().isEmpty()) {
+        modelMetrics.add(new ModelMetric(m.modelId(), ms.getLast(), m.datasetName(), m.datasetDigest()));
+      }
     }
     Map<String, String> ps = new LinkedHashMap<>();
     Set<String> dupes = new HashSet<>();
@@ -276,7 +285,7 @@ public final class MlflowTrackingRoutes {
       Validation.key(t.key(), path + ".key");
       ts.put(t.key(), Validation.truncate(t.value() == null ? "" : t.value(), Validation.MAX_TAG_VAL_LENGTH));
     }
-    tracking.logBatch(RequestContext.of(ctx), r.runId(), new TrackingService.Batch(ms, ps, ts));
+    tracking.logBatch(RequestContext.of(ctx), r.runId(), new TrackingService.Batch(ms, ps, ts, modelMetrics));
     ctx.json(Map.of());
   }
 
@@ -299,7 +308,14 @@ public final class MlflowTrackingRoutes {
           new DatasetInput.Dataset(d.name(), d.digest(), d.sourceType(), d.source(), d.schema(), d.profile()),
           tags(in.tags(), "datasets.tags")));
     }
-    tracking.logInputs(RequestContext.of(ctx), r.runId(), inputs);
+    List<String> models = new ArrayList<>();
+    for (ModelInputIn m : r.models() == null ? List.<ModelInputIn>of() : r.models()) {
+      if (m == null || m.modelId() == null || m.modelId().isEmpty()) {
+        throw Validation.missing("models.model_id");
+      }
+      models.add(m.modelId());
+    }
+    tracking.logInputs(RequestContext.of(ctx), r.runId(), inputs, models);
     ctx.json(Map.of());
   }
 

@@ -68,11 +68,19 @@ final class TrackingJson {
     if (!r.inputs().isEmpty()) {
       inputs.put("dataset_inputs", r.inputs().stream().map(TrackingJson::datasetInput).toList());
     }
+    if (!r.modelInputs().isEmpty()) {
+      inputs.put("model_inputs", r.modelInputs().stream().map(id -> Map.of("model_id", id)).toList());
+    }
+    Map<String, Object> outputs = new LinkedHashMap<>();
+    if (!r.modelOutputs().isEmpty()) {
+      outputs.put("model_outputs",
+          r.modelOutputs().stream().map(o -> Map.of("model_id", o.modelId(), "step", o.step())).toList());
+    }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("info", runInfo(r.info()));
     m.put("data", data);
     m.put("inputs", inputs);
-    m.put("outputs", Map.of());
+    m.put("outputs", outputs);
     return m;
   }
 

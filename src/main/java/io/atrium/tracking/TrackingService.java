@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -395,6 +396,12 @@ public final class TrackingService {
   }
 
   public void logMetric(RequestContext rc, String runId, String key, Double value, Long timestamp, Long step) {
+    logMetric(rc, runId, key, value, timestamp, step, null, null, null);
+  }
+
+  /** log-metric; with a {@code modelId} the point is also linked to that logged model (MLflow 3). */
+  public void logMetric(RequestContext rc, String runId, String key, Double value, Long timestamp, Long step,
+      String modelId, String datasetName, String datasetDigest) {
     authz.require(rc, Action.WRITE);
     Validation.required(runId, "run_id");
     Validation.key(key, "name");
@@ -405,15 +412,24 @@ public final class TrackingService {
     store.write(
         t,
         h -> {
-          activeRunForUpdate(h, t, runId);
+          RunInfo run = activeRunForUpdate(h, t, runId);
           store.logMetrics(h, t, runId, List.of(m));
+          if (modelId != null && !modelId.isEmpty()) {
+            linkModelMetrics(h, t, run, List.of(new ModelMetric(modelId, m, datasetName, datasetDigest)));
+          }
           return null;
         });
     usage.add(t, UsageCounter.METRIC_POINTS, 1);
   }
 
   /** Param, metric and tag writes of one request, validated completely before anything is written. */
-  public record Batch(List<Metric> metrics, Map<String, String> params, Map<String, String> tags) {}
+  public record Batch(List<Metric> metrics, Map<String, String> params, Map<String, String> tags,
+      List<ModelMetric> modelMetrics) {
+    /** A batch whose metrics name no logged model. */
+    public Batch(List<Metric> metrics, Map<String, String> params, Map<String, String> tags) {
+      this(metrics, params, tags, List.of());
+    }
+  }
 
   public void logBatch(RequestContext rc, String runId, Batch batch) {
     authz.require(rc, Action.WRITE);
@@ -425,7 +441,7 @@ public final class TrackingService {
     store.write(
         t,
         h -> {
-          activeRunForUpdate(h, t, runId);
+          RunInfo run = activeRunForUpdate(h, t, runId);
           if (!batch.params().isEmpty()) {
             Map<String, String> existing = store.params(h, t, runId, batch.params().keySet());
             List<String> conflicts = new ArrayList<>();
@@ -445,6 +461,7 @@ public final class TrackingService {
             store.insertParams(h, t, runId, fresh);
           }
           store.logMetrics(h, t, runId, batch.metrics());
+          linkModelMetrics(h, t, run, batch.modelMetrics());
           store.setTags(h, t, runId, batch.tags());
           String name = batch.tags().get(RUN_NAME_TAG);
           if (name != null) {
@@ -458,6 +475,11 @@ public final class TrackingService {
   }
 
   public void logInputs(RequestContext rc, String runId, List<DatasetInput> inputs) {
+    logInputs(rc, runId, inputs, List.of());
+  }
+
+  /** log-inputs: datasets, and (MLflow 3) logged models the run used, by model id. */
+  public void logInputs(RequestContext rc, String runId, List<DatasetInput> inputs, List<String> modelInputs) {
     authz.require(rc, Action.WRITE);
     Validation.required(runId, "run_id");
     if (!Validation.RUN_ID.matcher(runId).matches()) {
@@ -476,6 +498,9 @@ public final class TrackingService {
         Validation.maxLength(v, 500, "value");
       });
     }
+    for (String modelId : modelInputs) {
+      Validation.maxLength(Validation.required(modelId, "models.model_id"), 64, "model_id");
+    }
     TenantId t = tenant(rc);
     store.write(
         t,
@@ -484,6 +509,11 @@ public final class TrackingService {
           for (DatasetInput in : inputs) {
             String datasetId = store.upsertDataset(h, t, r.experimentId(), in.dataset(), uuid());
             store.insertInput(h, t, uuid(), datasetId, runId, in.tags());
+          }
+          Set<String> models = new LinkedHashSet<>(modelInputs);
+          requireLoggedModels(h, t, models);
+          for (String modelId : models) {
+            store.insertModelInput(h, t, runId, modelId, uuid());
           }
           return null;
         });
@@ -607,6 +637,30 @@ public final class TrackingService {
           "The run " + runId + " must be in the 'active' state. Current state is " + r.lifecycleStage() + ".");
     }
     return r;
+  }
+
+  /** Links model metrics to their logged models, which must be this tenant's. */
+  private void linkModelMetrics(Handle h, TenantId t, RunInfo run, List<ModelMetric> metrics) {
+    if (metrics.isEmpty()) {
+      return;
+    }
+    Set<String> ids = new HashSet<>();
+    metrics.forEach(m -> ids.add(m.modelId()));
+    requireLoggedModels(h, t, ids);
+    store.logModelMetrics(h, t, run, metrics);
+  }
+
+  /**
+   * Every id must name a logged model of this tenant. Another tenant's model answers exactly like a
+   * missing one (MLflow's message for a missing logged model), so ids reveal nothing across tenants.
+   */
+  private void requireLoggedModels(Handle h, TenantId t, Set<String> modelIds) {
+    Set<String> found = store.existingLoggedModels(h, t, modelIds);
+    for (String id : modelIds) {
+      if (!found.contains(id)) {
+        throw MlflowError.notFound("Logged model with ID '" + id + "' not found.");
+      }
+    }
   }
 
   private static MlflowError notFoundRun(String runId) {

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -353,7 +354,7 @@ public final class TrackingStore {
             tags.getOrDefault(id, Map.of()), inputs.getOrDefault(id, List.of())));
       }
     }
-    return out;
+    return withLoggedModels(h, tenant, out);
   }
 
   private static Metric metric(ResultSet rs) throws SQLException {
@@ -663,5 +664,103 @@ public final class TrackingStore {
       b.execute();
     }
     return true;
+  }
+
+  // ---------------------------------------------------------------- MLflow 3 logged models of runs
+
+  /** The runs with the logged models each used (model inputs) and produced (run_outputs). */
+  private static List<Run> withLoggedModels(Handle h, TenantId tenant, List<Run> runs) {
+    if (runs.isEmpty()) {
+      return runs;
+    }
+    List<String> ids = runs.stream().map(r -> r.info().runUuid()).toList();
+    Map<String, List<String>> inputs = new HashMap<>();
+    h.createQuery(
+            """
+            SELECT source_id, destination_id FROM inputs
+            WHERE tenant_id = :t AND source_type = 'RUN_INPUT' AND destination_type = 'MODEL_INPUT'
+              AND source_id IN (<ids>)
+            ORDER BY destination_id""")
+        .bind("t", tenant.value())
+        .bindList("ids", ids)
+        .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2)))
+        .forEach(e -> inputs.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+    Map<String, List<Run.ModelOutput>> outputs = new HashMap<>();
+    h.createQuery(
+            """
+            SELECT run_uuid, model_id, step FROM run_outputs
+            WHERE tenant_id = :t AND run_uuid IN (<ids>) ORDER BY model_id""")
+        .bind("t", tenant.value())
+        .bindList("ids", ids)
+        .map((rs, ctx) -> Map.entry(rs.getString(1), new Run.ModelOutput(rs.getString(2), rs.getLong(3))))
+        .forEach(e -> outputs.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+    if (inputs.isEmpty() && outputs.isEmpty()) {
+      return runs;
+    }
+    return runs.stream()
+        .map(r -> r.withModels(inputs.getOrDefault(r.info().runUuid(), List.of()),
+            outputs.getOrDefault(r.info().runUuid(), List.of())))
+        .toList();
+  }
+
+  /** The ids among {@code modelIds} that name a logged model of this tenant (active or deleted). */
+  public Set<String> existingLoggedModels(Handle h, TenantId tenant, Collection<String> modelIds) {
+    if (modelIds.isEmpty()) {
+      return Set.of();
+    }
+    return Set.copyOf(
+        h.createQuery("SELECT model_id FROM logged_models WHERE tenant_id = :t AND model_id IN (<ids>)")
+            .bind("t", tenant.value())
+            .bindList("ids", List.copyOf(modelIds))
+            .mapTo(String.class)
+            .list());
+  }
+
+  /** Records that a run used a logged model as an input (MLflow's RUN_INPUT -> MODEL_INPUT edge), once. */
+  public void insertModelInput(Handle h, TenantId tenant, String runId, String modelId, String inputUuid) {
+    // Insert-if-absent written portably; the caller holds the run's row lock, so no racing twin.
+    h.createUpdate(
+            """
+            INSERT INTO inputs (tenant_id, input_uuid, source_type, source_id, destination_type, destination_id)
+            SELECT :t, :id, 'RUN_INPUT', :r, 'MODEL_INPUT', :m FROM (VALUES (1)) AS one(x)
+            WHERE NOT EXISTS (SELECT 1 FROM inputs WHERE tenant_id = :t AND source_type = 'RUN_INPUT'
+                              AND source_id = :r AND destination_type = 'MODEL_INPUT' AND destination_id = :m)""")
+        .bind("t", tenant.value())
+        .bind("id", inputUuid)
+        .bind("r", runId)
+        .bind("m", modelId)
+        .execute();
+  }
+
+  /**
+   * Links metric points of {@code run} to their logged models (MLflow's logged_model_metrics). A
+   * point already linked (same model, name, timestamp, step and run) is kept as it was, as in MLflow.
+   */
+  public void logModelMetrics(Handle h, TenantId tenant, RunInfo run, List<ModelMetric> metrics) {
+    if (metrics.isEmpty()) {
+      return;
+    }
+    Map<List<Object>, ModelMetric> unique = new LinkedHashMap<>();
+    for (ModelMetric m : metrics) {
+      unique.putIfAbsent(List.of(m.modelId(), m.metric().key(), m.metric().timestamp(), m.metric().step()), m);
+    }
+    PreparedBatch b =
+        h.prepareBatch(
+            """
+            INSERT INTO logged_model_metrics (tenant_id, model_id, metric_name, metric_timestamp_ms, metric_step,
+                                              run_uuid, metric_value, is_nan, experiment_id, dataset_name,
+                                              dataset_digest)
+            SELECT :t, :m, :k, :ts, :step, :r, :v, :nan, :exp, :dn, :dd FROM (VALUES (1)) AS one(x)
+            WHERE NOT EXISTS (SELECT 1 FROM logged_model_metrics WHERE tenant_id = :t AND model_id = :m
+                              AND metric_name = :k AND metric_timestamp_ms = :ts AND metric_step = :step
+                              AND run_uuid = :r)""");
+    for (ModelMetric mm : unique.values()) {
+      Metric m = mm.metric();
+      boolean nan = Double.isNaN(m.value());
+      b.bind("t", tenant.value()).bind("m", mm.modelId()).bind("k", m.key()).bind("ts", m.timestamp())
+          .bind("step", m.step()).bind("r", run.runUuid()).bind("v", nan ? 0.0 : m.value()).bind("nan", nan)
+          .bind("exp", run.experimentId()).bind("dn", mm.datasetName()).bind("dd", mm.datasetDigest()).add();
+    }
+    b.execute();
   }
 }

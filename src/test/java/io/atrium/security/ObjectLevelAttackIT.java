@@ -108,6 +108,13 @@ class ObjectLevelAttackIT {
           p(caller, "DELETE", lm + "ID/tags/flavor", null),
           p(caller, "POST", lm + "ID/params", "{\"params\":[{\"key\":\"evil\",\"value\":\"1\"}]}"),
           p(caller, "POST", api("acme", "runs/outputs"), "{\"run_id\":\"" + a.run() + "\",\"models\":[{\"model_id\":\"ID\",\"step\":0}]}"),
+          p(caller, "GET", lm + "ID/artifacts/directories", null),
+          p(caller, "GET", lm + "ID/artifacts/directories?artifact_directory_path=model", null),
+          p(caller, "POST", api("acme", "runs/log-metric"), "{\"run_id\":\"" + a.run() + "\",\"key\":\"acc\",\"value\":0.9,"
+              + "\"timestamp\":1,\"step\":0,\"model_id\":\"ID\"}"),
+          p(caller, "POST", api("acme", "runs/log-batch"), "{\"run_id\":\"" + a.run() + "\",\"metrics\":[{\"key\":\"acc\","
+              + "\"value\":0.9,\"timestamp\":1,\"step\":0,\"model_id\":\"ID\"}]}"),
+          p(caller, "POST", api("acme", "runs/log-inputs"), "{\"run_id\":\"" + a.run() + "\",\"models\":[{\"model_id\":\"ID\"}]}"),
           p(caller, "POST", api("acme", "model-versions/create"), "{\"name\":\"" + a.model() + "\",\"source\":\"models:/ID\",\"model_id\":\"ID\"}"),
           p(caller, "DELETE", lm + "ID", null)));
     }

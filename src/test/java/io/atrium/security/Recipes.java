@@ -181,6 +181,7 @@ final class Recipes {
     m.put("POST " + p + "/logged-models", write(null, "{\"experiment_id\":\"@EXP@\",\"name\":\"matrix\"}"));
     m.put("POST " + p + "/logged-models/search", readBody("{\"experiment_ids\":[\"@EXP@\"],\"max_results\":5}"));
     m.put("GET " + p + "/logged-models/{model_id}", read(null));
+    m.put("GET " + p + "/logged-models/{model_id}/artifacts/directories", read(null));
     m.put("PATCH " + p + "/logged-models/{model_id}", write(null, "{\"status\":\"LOGGED_MODEL_READY\"}"));
     m.put("DELETE " + p + "/logged-models/{model_id}", delete(null, null).fresh((w, d) -> Map.of("LM", freshLoggedModel(w, d))));
     m.put("PATCH " + p + "/logged-models/{model_id}/tags", write(null, "{\"tags\":[{\"key\":\"stage\",\"value\":\"qa\"}]}"));

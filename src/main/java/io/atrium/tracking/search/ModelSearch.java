@@ -168,8 +168,25 @@ public final class ModelSearch {
     return new SqlQuery(sql, params.values());
   }
 
-  /** One order_by entry of a logged-model search (a structured field there, not a string). */
-  public record LoggedModelOrder(String fieldName, boolean ascending) {}
+  /**
+   * One order_by entry of a logged-model search (a structured field there, not a string). For
+   * {@code metrics.<name>}, the dataset fields pick which of the model's points count.
+   */
+  public record LoggedModelOrder(String fieldName, boolean ascending, String datasetName, String datasetDigest) {
+    public LoggedModelOrder(String fieldName, boolean ascending) {
+      this(fieldName, ascending, null, null);
+    }
+  }
+
+  /** A {@code datasets} entry of a logged-model search: metrics of that dataset (any digest when null). */
+  public record DatasetFilter(String name, String digest) {
+    public DatasetFilter {
+      requireNonNull(name);
+    }
+  }
+
+  private static final String MODEL_METRICS =
+      "FROM logged_model_metrics mm WHERE mm.tenant_id = :tenant AND mm.model_id = lm.model_id";
 
   private static final Map<String, String> LOGGED_MODEL_STRINGS =
       Map.of("name", "lm.name", "model_id", "lm.model_id", "status", "lm.status", "model_type", "lm.model_type",
@@ -181,6 +198,17 @@ public final class ModelSearch {
   /** {@code SELECT lm.model_id FROM logged_models lm WHERE ...}, active models of the given experiments. */
   public static SqlQuery loggedModels(
       long tenantId, List<Long> experimentIds, String filter, List<LoggedModelOrder> orderBy, int offset, int limit) {
+    return loggedModels(tenantId, experimentIds, filter, List.of(), orderBy, offset, limit);
+  }
+
+  /**
+   * As MLflow's SQL store: a {@code metrics.<name>} clause matches a model with any linked point of
+   * that name satisfying it (restricted to {@code datasets} when given); {@code datasets} alone keeps
+   * models with any point on one of them; ordering by {@code metrics.<name>} uses the model's latest
+   * point (greatest timestamp, then step), models without one (or NaN) last.
+   */
+  public static SqlQuery loggedModels(long tenantId, List<Long> experimentIds, String filter,
+      List<DatasetFilter> datasets, List<LoggedModelOrder> orderBy, int offset, int limit) {
     Sql.checkPaging(offset, limit);
     List<Clause> clauses = FilterParser.parse(filter);
     SqlParams params = new SqlParams();
@@ -197,9 +225,21 @@ public final class ModelSearch {
       }
       where.add("lm.experiment_id IN (" + String.join(", ", ids) + ")");
     }
+    String datasetMatch = datasets == null || datasets.isEmpty() ? "" : " AND (" + datasetMatch(datasets, params) + ")";
+    boolean metricClause = false;
     for (Clause c : clauses) {
       String entity = c.entity();
-      if (entity != null && (entity.equals("tag") || entity.equals("tags"))) {
+      if (entity != null && (entity.equals("metric") || entity.equals("metrics"))) {
+        Sql.checkComparator(c.comparator(), NUMERIC_COMPARATORS);
+        if (!(c.value() instanceof Value.Num n)) {
+          throw MlflowError.invalid("Expected numeric value type for metric. Found " + c.value().raw());
+        }
+        metricClause = true;
+        where.add("EXISTS (SELECT 1 " + MODEL_METRICS + " AND mm.metric_name = " + params.bind(c.key())
+            + " AND mm.is_nan = FALSE AND "
+            + Sql.numericComparison("mm.metric_value", c.comparator(), n.value().doubleValue(), params)
+            + datasetMatch + ")");
+      } else if (entity != null && (entity.equals("tag") || entity.equals("tags"))) {
         where.add(tagPredicate(c, params,
             "SELECT 1 FROM logged_model_tags t WHERE t.tenant_id = :tenant AND t.model_id = lm.model_id AND t.tag_key = "));
       } else if (entity != null && (entity.equals("param") || entity.equals("params"))) {
@@ -210,7 +250,7 @@ public final class ModelSearch {
             + Sql.stringComparison("p.param_value", c.comparator(), c.value(), params) + ")");
       } else if (entity != null && !entity.equals("attribute") && !entity.equals("attributes")) {
         throw MlflowError.invalid("Invalid entity '" + entity + "' in filter: logged models support attributes, "
-            + "params.<key> and tags.<key>");
+            + "metrics.<key>, params.<key> and tags.<key>");
       } else if (LOGGED_MODEL_STRINGS.containsKey(c.key())) {
         where.add(stringPredicate(LOGGED_MODEL_STRINGS.get(c.key()), c, params, LIST_COMPARATORS));
       } else if (LOGGED_MODEL_NUMBERS.containsKey(c.key())) {
@@ -224,9 +264,27 @@ public final class ModelSearch {
         throw MlflowError.invalid("Invalid attribute key '" + c.key() + "' specified.");
       }
     }
+    if (!datasetMatch.isEmpty() && !metricClause) {
+      where.add("EXISTS (SELECT 1 " + MODEL_METRICS + datasetMatch + ")");
+    }
     List<String> terms = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (LoggedModelOrder o : orderBy == null ? List.<LoggedModelOrder>of() : orderBy) {
+      if (o.fieldName().startsWith("metrics.")) {
+        String name = o.fieldName().substring("metrics.".length());
+        List<DatasetFilter> only = o.datasetName() == null || o.datasetName().isEmpty() ? List.of()
+            : List.of(new DatasetFilter(o.datasetName(), o.datasetDigest()));
+        String latest = "(SELECT CASE WHEN mm.is_nan THEN NULL ELSE mm.metric_value END " + MODEL_METRICS
+            + " AND mm.metric_name = " + params.bind(name)
+            + (only.isEmpty() ? "" : " AND " + datasetMatch(only, params))
+            + " ORDER BY mm.metric_timestamp_ms DESC, mm.metric_step DESC, mm.run_uuid ASC LIMIT 1)";
+        terms.add("CASE WHEN " + latest + " IS NULL THEN 1 ELSE 0 END ASC");
+        terms.add(latest + (o.ascending() ? " ASC" : " DESC"));
+        continue;
+      }
+      if (o.fieldName().contains(".")) {
+        throw MlflowError.invalid("Invalid order by field name: " + o.fieldName() + ". Only metrics are supported.");
+      }
       String column = LOGGED_MODEL_STRINGS.getOrDefault(o.fieldName(), LOGGED_MODEL_NUMBERS.get(o.fieldName()));
       if (column == null) {
         throw MlflowError.invalid("Invalid order by field name '" + o.fieldName() + "'");
@@ -235,14 +293,27 @@ public final class ModelSearch {
         terms.add(column + (o.ascending() ? " ASC" : " DESC"));
       }
     }
-    if (terms.isEmpty()) {
+    // MLflow's tie-breakers: newest first unless creation time was ordered on, then model id.
+    if (!seen.contains("lm.creation_time")) {
       terms.add("lm.creation_time DESC");
     }
-    terms.add("lm.model_id ASC");
+    if (!seen.contains("lm.model_id")) {
+      terms.add("lm.model_id ASC");
+    }
     String sql = "SELECT lm.model_id FROM logged_models lm WHERE " + String.join(" AND ", where) + " ORDER BY "
         + String.join(", ", terms) + " LIMIT " + params.named("limit", limit) + " OFFSET "
         + params.named("offset", offset);
     return new SqlQuery(sql, params.values());
+  }
+
+  private static String datasetMatch(List<DatasetFilter> datasets, SqlParams params) {
+    List<String> any = new ArrayList<>();
+    for (DatasetFilter d : datasets) {
+      any.add(d.digest() == null || d.digest().isEmpty()
+          ? "mm.dataset_name = " + params.bind(d.name())
+          : "(mm.dataset_name = " + params.bind(d.name()) + " AND mm.dataset_digest = " + params.bind(d.digest()) + ")");
+    }
+    return String.join(" OR ", any);
   }
 
   private static boolean isTag(String entity) {
