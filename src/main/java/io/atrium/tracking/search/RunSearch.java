@@ -74,9 +74,10 @@ public final class RunSearch {
   private RunSearch() {}
 
   /**
-   * {@code SELECT r.run_uuid FROM runs r WHERE r.tenant_id = :tenant AND r.experiment_id IN (...)
-   * AND <lifecycle per view> AND <filter> ORDER BY <order_by..., then default> LIMIT :limit OFFSET
-   * :offset}. An empty experiment list matches nothing.
+   * {@code SELECT r.run_uuid FROM runs r <a JOIN per metric/param/tag clause> <a LEFT JOIN per
+   * metric/param/tag order_by> WHERE r.tenant_id = :tenant AND r.experiment_id IN (...) AND
+   * <lifecycle per view> AND <other clauses> ORDER BY <order_by..., then default> LIMIT :limit
+   * OFFSET :offset}. An empty experiment list matches nothing.
    *
    * @throws MlflowError INVALID_PARAMETER_VALUE for a bad filter, order_by or page
    */
