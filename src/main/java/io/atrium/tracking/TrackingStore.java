@@ -20,6 +20,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.StatementException;
 
 /**
  * SQL for experiments, runs and their data. Every method takes the tenant first and runs inside
@@ -507,25 +508,39 @@ public final class TrackingStore {
     if (metrics.isEmpty()) {
       return;
     }
-    String insert =
-        db.dialect() == Dialect.POSTGRES
-            ? """
-              INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
-              VALUES (:t, :r, :k, :v, :ts, :step, :nan) ON CONFLICT DO NOTHING"""
-            // H2: every column is part of the key, so MERGE ... KEY is exactly "insert if absent".
-            : """
-              MERGE INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
-              KEY (tenant_id, run_uuid, metric_key, step, ts, metric_value, is_nan)
-              VALUES (:t, :r, :k, :v, :ts, :step, :nan)""";
-    PreparedBatch b = h.prepareBatch(insert);
     Map<String, Metric> newest = new LinkedHashMap<>();
     for (Metric m : metrics) {
-      boolean nan = Double.isNaN(m.value());
-      b.bind("t", tenant.value()).bind("r", runId).bind("k", m.key()).bind("v", nan ? 0.0 : m.value())
-          .bind("ts", m.timestamp()).bind("step", m.step()).bind("nan", nan).add();
       newest.merge(m.key(), m, (a, c) -> newer(c, a) ? c : a);
     }
-    b.execute();
+    if (db.dialect() == Dialect.POSTGRES) {
+      insertPoints(h, tenant, runId, metrics,
+          """
+          INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+          VALUES (:t, :r, :k, :v, :ts, :step, :nan) ON CONFLICT DO NOTHING""");
+    } else {
+      // H2 has no "insert if absent" cheaper than MERGE ... KEY, which searches for the row to
+      // update before it inserts. Duplicates are rare (a client's retry), so insert plainly and only
+      // when a point already exists go back to the savepoint and merge the whole batch.
+      h.savepoint(POINTS_SAVEPOINT);
+      try {
+        insertPoints(h, tenant, runId, metrics,
+            """
+            INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+            VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
+        h.releaseSavepoint(POINTS_SAVEPOINT);
+      } catch (StatementException e) {
+        if (!isDuplicateKey(e)) {
+          throw e;
+        }
+        h.rollbackToSavepoint(POINTS_SAVEPOINT); // Jdbi forgets the savepoint here: no release after it
+        // Every column is part of the key, so MERGE ... KEY is exactly "insert if absent".
+        insertPoints(h, tenant, runId, metrics,
+            """
+            MERGE INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+            KEY (tenant_id, run_uuid, metric_key, step, ts, metric_value, is_nan)
+            VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
+      }
+    }
     Map<String, Metric> current = new HashMap<>();
     h.createQuery(
             """
@@ -569,6 +584,32 @@ public final class TrackingStore {
     if (upd > 0) {
       updates.execute();
     }
+  }
+
+  private static final String POINTS_SAVEPOINT = "metric_points";
+
+  private static void insertPoints(Handle h, TenantId tenant, String runId, List<Metric> metrics, String sql) {
+    PreparedBatch b = h.prepareBatch(sql);
+    for (Metric m : metrics) {
+      boolean nan = Double.isNaN(m.value());
+      b.bind("t", tenant.value()).bind("r", runId).bind("k", m.key()).bind("v", nan ? 0.0 : m.value())
+          .bind("ts", m.timestamp()).bind("step", m.step()).bind("nan", nan).add();
+    }
+    b.execute();
+  }
+
+  /** SQLSTATE 23505 (unique violation) anywhere in the cause chain, batch exceptions included. */
+  private static boolean isDuplicateKey(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        for (SQLException x = sql; x != null; x = x.getNextException()) {
+          if ("23505".equals(x.getSQLState())) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /** MLflow's "latest": greater step, then greater timestamp, then greater value (NaN counts as smallest). */
