@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
@@ -271,14 +272,15 @@ public final class TrackingService {
     Run created = store.write(
         t,
         h -> {
-          requireActive(experimentOrThrow(h, t, expId));
+          requireActive(store.experimentWithoutTags(h, t, expId).orElseThrow(() -> notFoundExperiment(expId)));
           String runId = UUID.randomUUID().toString().replace("-", "");
           RunInfo info =
               new RunInfo(runId, expId, finalName, userId, "RUNNING", start, null,
                   TrackingStore.artifactLocation(expId) + "/" + runId + "/artifacts", Lifecycle.ACTIVE);
           store.insertRun(h, t, info);
-          store.setTags(h, t, runId, tags);
-          return store.runs(h, t, List.of(runId)).get(0);
+          // A new run has nothing to replace or read back: its tags are exactly these.
+          store.insertTags(h, t, runId, tags);
+          return new Run(info, List.of(), Map.of(), new TreeMap<>(tags), List.of());
         });
     usage.add(t, UsageCounter.RUNS_CREATED, 1);
     usage.add(t, UsageCounter.TAGS, tags.size());
@@ -312,7 +314,9 @@ public final class TrackingService {
           if (runName != null && !runName.isEmpty()) {
             store.setTags(h, t, runId, Map.of(RUN_NAME_TAG, runName));
           }
-          return store.runInfo(h, t, runId).orElseThrow();
+          // The row is locked by this transaction, so what it now holds is known without a read.
+          return new RunInfo(r.runUuid(), r.experimentId(), newName, r.userId(), newStatus, r.startTime(), newEnd,
+              r.artifactUri(), r.lifecycleStage());
         });
   }
 

@@ -20,6 +20,8 @@ import java.util.TreeMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.SqlStatement;
+import org.jdbi.v3.core.statement.StatementException;
 
 /**
  * SQL for experiments, runs and their data. Every method takes the tenant first and runs inside
@@ -125,6 +127,15 @@ public final class TrackingStore {
         .map(EXPERIMENT)
         .findOne()
         .map(e -> withTags(h, tenant, e));
+  }
+
+  /** The experiment's row alone (its tags left empty): enough to check that it exists and is active. */
+  public Optional<Experiment> experimentWithoutTags(Handle h, TenantId tenant, long id) {
+    return h.createQuery("SELECT * FROM experiments WHERE tenant_id = :t AND experiment_id = :id")
+        .bind("t", tenant.value())
+        .bind("id", id)
+        .map(EXPERIMENT)
+        .findOne();
   }
 
   public Optional<Experiment> experimentByName(Handle h, TenantId tenant, String name) {
@@ -328,24 +339,25 @@ public final class TrackingStore {
     if (ids.isEmpty()) {
       return List.of();
     }
+    List<String> distinct = ids.stream().distinct().toList();
     Map<String, RunInfo> infos = new HashMap<>();
-    h.createQuery("SELECT * FROM runs WHERE tenant_id = :t AND run_uuid IN (<ids>)")
+    String idTable = idTable(distinct.size());
+    bindIds(h.createQuery(
+                "SELECT r.* FROM " + idTable + " JOIN runs r ON r.tenant_id = :t AND r.run_uuid = ids.id"), distinct)
         .bind("t", tenant.value())
-        .bindList("ids", ids)
         .map(RUN_INFO)
         .forEach(r -> infos.put(r.runUuid(), r));
-    Map<String, Map<String, String>> params = keyValues(h, tenant, ids, "params", "param_key", "param_value");
-    Map<String, Map<String, String>> tags = keyValues(h, tenant, ids, "tags", "tag_key", "tag_value");
+    Map<String, Map<String, String>> params = keyValues(h, tenant, distinct, "params", "param_key", "param_value");
+    Map<String, Map<String, String>> tags = keyValues(h, tenant, distinct, "tags", "tag_key", "tag_value");
     Map<String, List<Metric>> metrics = new HashMap<>();
-    h.createQuery(
-            """
-            SELECT run_uuid, metric_key, metric_value, ts, step, is_nan FROM latest_metrics
-            WHERE tenant_id = :t AND run_uuid IN (<ids>) ORDER BY metric_key""")
+    bindIds(h.createQuery(
+                "SELECT lm.run_uuid, lm.metric_key, lm.metric_value, lm.ts, lm.step, lm.is_nan FROM " + idTable
+                    + " JOIN latest_metrics lm ON lm.tenant_id = :t AND lm.run_uuid = ids.id"
+                    + " ORDER BY lm.metric_key"), distinct)
         .bind("t", tenant.value())
-        .bindList("ids", ids)
         .map((rs, ctx) -> Map.entry(rs.getString(1), metric(rs)))
         .forEach(e -> metrics.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
-    Map<String, List<DatasetInput>> inputs = datasetInputs(h, tenant, ids);
+    Map<String, List<DatasetInput>> inputs = datasetInputs(h, tenant, distinct);
     List<Run> out = new ArrayList<>(ids.size());
     for (String id : ids) {
       RunInfo info = infos.get(id);
@@ -363,15 +375,36 @@ public final class TrackingStore {
         rs.getLong("step"));
   }
 
+  /**
+   * {@code (VALUES (:id0), (:id1), ...) ids(id)}, to join a page of run (or input) ids against a
+   * table keyed by (tenant_id, run_uuid, ...). Not {@code run_uuid IN (...)}: H2 uses an index for an IN
+   * list only on an index's first column (here tenant_id), so the IN list was tested against every
+   * row of the tenant; the join makes one primary-key lookup per id on H2 and PostgreSQL alike.
+   */
+  private static String idTable(int n) {
+    StringBuilder sb = new StringBuilder("(VALUES ");
+    for (int i = 0; i < n; i++) {
+      // The first row's CAST gives the column its type (H2 cannot infer it from a parameter).
+      sb.append(i == 0 ? "(CAST(:id0 AS VARCHAR(36)))" : ", (:id" + i + ")");
+    }
+    return sb.append(") ids(id)").toString();
+  }
+
+  private static <S extends SqlStatement<S>> S bindIds(S statement, List<String> ids) {
+    for (int i = 0; i < ids.size(); i++) {
+      statement.bind("id" + i, ids.get(i));
+    }
+    return statement;
+  }
+
   private static Map<String, Map<String, String>> keyValues(
-      Handle h, TenantId tenant, Collection<String> ids, String table, String keyCol, String valueCol) {
+      Handle h, TenantId tenant, List<String> ids, String table, String keyCol, String valueCol) {
     // Table and column names come from the three call sites above, never from a request.
     Map<String, Map<String, String>> out = new HashMap<>();
-    h.createQuery(
-            "SELECT run_uuid, " + keyCol + ", " + valueCol + " FROM " + table
-                + " WHERE tenant_id = :t AND run_uuid IN (<ids>)")
+    bindIds(h.createQuery(
+                "SELECT kv.run_uuid, kv." + keyCol + ", kv." + valueCol + " FROM " + idTable(ids.size())
+                    + " JOIN " + table + " kv ON kv.tenant_id = :t AND kv.run_uuid = ids.id"), ids)
         .bind("t", tenant.value())
-        .bindList("ids", List.copyOf(ids))
         .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
         .forEach(r -> out.computeIfAbsent(r[0], k -> new TreeMap<>()).put(r[1], r[2] == null ? "" : r[2]));
     return out;
@@ -381,25 +414,27 @@ public final class TrackingStore {
     Map<String, List<DatasetInput>> out = new HashMap<>();
     Map<String, Map<String, String>> inputTags = new HashMap<>();
     List<Object[]> rows =
-        h.createQuery(
+        bindIds(h.createQuery(
                 """
                 SELECT i.destination_id, i.input_uuid, d.name, d.digest, d.source_type, d.source, d.schema_json,
                        d.profile_json
-                FROM inputs i JOIN datasets d ON d.tenant_id = i.tenant_id AND d.dataset_uuid = i.source_id
-                WHERE i.tenant_id = :t AND i.destination_type = 'RUN' AND i.source_type = 'DATASET'
-                  AND i.destination_id IN (<ids>)
-                ORDER BY d.name, d.digest""")
+                FROM %s
+                JOIN inputs i ON i.tenant_id = :t AND i.destination_type = 'RUN' AND i.destination_id = ids.id
+                JOIN datasets d ON d.tenant_id = i.tenant_id AND d.dataset_uuid = i.source_id
+                WHERE i.source_type = 'DATASET'
+                ORDER BY d.name, d.digest""".formatted(idTable(ids.size()))), ids)
             .bind("t", tenant.value())
-            .bindList("ids", ids)
             .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getString(2), new DatasetInput.Dataset(rs.getString(3),
                 rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8))})
             .list();
     if (rows.isEmpty()) {
       return out;
     }
-    h.createQuery("SELECT input_uuid, name, tag_value FROM input_tags WHERE tenant_id = :t AND input_uuid IN (<ids>)")
+    List<String> inputIds = rows.stream().map(r -> (String) r[1]).toList();
+    bindIds(h.createQuery(
+                "SELECT it.input_uuid, it.name, it.tag_value FROM " + idTable(inputIds.size())
+                    + " JOIN input_tags it ON it.tenant_id = :t AND it.input_uuid = ids.id"), inputIds)
         .bind("t", tenant.value())
-        .bindList("ids", rows.stream().map(r -> (String) r[1]).toList())
         .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
         .forEach(r -> inputTags.computeIfAbsent(r[0], k -> new TreeMap<>()).put(r[1], r[2]));
     for (Object[] r : rows) {
@@ -444,6 +479,14 @@ public final class TrackingStore {
         .bind("r", runId)
         .bindList("k", List.copyOf(tags.keySet()))
         .execute();
+    insertTags(h, tenant, runId, tags);
+  }
+
+  /** Tags of a run that has none yet (one just inserted in this transaction). */
+  public void insertTags(Handle h, TenantId tenant, String runId, Map<String, String> tags) {
+    if (tags.isEmpty()) {
+      return;
+    }
     PreparedBatch b = h.prepareBatch("INSERT INTO tags (tenant_id, run_uuid, tag_key, tag_value) VALUES (:t, :r, :k, :v)");
     tags.forEach((k, v) -> b.bind("t", tenant.value()).bind("r", runId).bind("k", k).bind("v", v).add());
     b.execute();
@@ -466,25 +509,39 @@ public final class TrackingStore {
     if (metrics.isEmpty()) {
       return;
     }
-    String insert =
-        db.dialect() == Dialect.POSTGRES
-            ? """
-              INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
-              VALUES (:t, :r, :k, :v, :ts, :step, :nan) ON CONFLICT DO NOTHING"""
-            // H2: every column is part of the key, so MERGE ... KEY is exactly "insert if absent".
-            : """
-              MERGE INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
-              KEY (tenant_id, run_uuid, metric_key, step, ts, metric_value, is_nan)
-              VALUES (:t, :r, :k, :v, :ts, :step, :nan)""";
-    PreparedBatch b = h.prepareBatch(insert);
     Map<String, Metric> newest = new LinkedHashMap<>();
     for (Metric m : metrics) {
-      boolean nan = Double.isNaN(m.value());
-      b.bind("t", tenant.value()).bind("r", runId).bind("k", m.key()).bind("v", nan ? 0.0 : m.value())
-          .bind("ts", m.timestamp()).bind("step", m.step()).bind("nan", nan).add();
       newest.merge(m.key(), m, (a, c) -> newer(c, a) ? c : a);
     }
-    b.execute();
+    if (db.dialect() == Dialect.POSTGRES) {
+      insertPoints(h, tenant, runId, metrics,
+          """
+          INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+          VALUES (:t, :r, :k, :v, :ts, :step, :nan) ON CONFLICT DO NOTHING""");
+    } else {
+      // H2 has no "insert if absent" cheaper than MERGE ... KEY, which searches for the row to
+      // update before it inserts. Duplicates are rare (a client's retry), so insert plainly and only
+      // when a point already exists go back to the savepoint and merge the whole batch.
+      h.savepoint(POINTS_SAVEPOINT);
+      try {
+        insertPoints(h, tenant, runId, metrics,
+            """
+            INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+            VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
+        h.releaseSavepoint(POINTS_SAVEPOINT);
+      } catch (StatementException e) {
+        if (!isDuplicateKey(e)) {
+          throw e;
+        }
+        h.rollbackToSavepoint(POINTS_SAVEPOINT); // Jdbi forgets the savepoint here: no release after it
+        // Every column is part of the key, so MERGE ... KEY is exactly "insert if absent".
+        insertPoints(h, tenant, runId, metrics,
+            """
+            MERGE INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+            KEY (tenant_id, run_uuid, metric_key, step, ts, metric_value, is_nan)
+            VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
+      }
+    }
     Map<String, Metric> current = new HashMap<>();
     h.createQuery(
             """
@@ -528,6 +585,32 @@ public final class TrackingStore {
     if (upd > 0) {
       updates.execute();
     }
+  }
+
+  private static final String POINTS_SAVEPOINT = "metric_points";
+
+  private static void insertPoints(Handle h, TenantId tenant, String runId, List<Metric> metrics, String sql) {
+    PreparedBatch b = h.prepareBatch(sql);
+    for (Metric m : metrics) {
+      boolean nan = Double.isNaN(m.value());
+      b.bind("t", tenant.value()).bind("r", runId).bind("k", m.key()).bind("v", nan ? 0.0 : m.value())
+          .bind("ts", m.timestamp()).bind("step", m.step()).bind("nan", nan).add();
+    }
+    b.execute();
+  }
+
+  /** SQLSTATE 23505 (unique violation) anywhere in the cause chain, batch exceptions included. */
+  private static boolean isDuplicateKey(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        for (SQLException x = sql; x != null; x = x.getNextException()) {
+          if ("23505".equals(x.getSQLState())) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   /** MLflow's "latest": greater step, then greater timestamp, then greater value (NaN counts as smallest). */

@@ -74,9 +74,10 @@ public final class RunSearch {
   private RunSearch() {}
 
   /**
-   * {@code SELECT r.run_uuid FROM runs r WHERE r.tenant_id = :tenant AND r.experiment_id IN (...)
-   * AND <lifecycle per view> AND <filter> ORDER BY <order_by..., then default> LIMIT :limit OFFSET
-   * :offset}. An empty experiment list matches nothing.
+   * {@code SELECT r.run_uuid FROM runs r <a JOIN per metric/param/tag clause> <a LEFT JOIN per
+   * metric/param/tag order_by> WHERE r.tenant_id = :tenant AND r.experiment_id IN (...) AND
+   * <lifecycle per view> AND <other clauses> ORDER BY <order_by..., then default> LIMIT :limit
+   * OFFSET :offset}. An empty experiment list matches nothing.
    *
    * @throws MlflowError INVALID_PARAMETER_VALUE for a bad filter, order_by or page
    */
@@ -112,11 +113,14 @@ public final class RunSearch {
       where.add(ids.toString());
     }
     where.add(view.lifecyclePredicate("r"));
+    List<String> joins = new ArrayList<>();
     for (Clause c : clauses) {
-      where.add(predicate(c, params));
+      String p = predicate(c, params, joins);
+      if (p != null) {
+        where.add(p);
+      }
     }
 
-    List<String> joins = new ArrayList<>();
     List<String> orderTerms = new ArrayList<>();
     orderTerms(orders, params, joins, orderTerms);
 
@@ -156,16 +160,21 @@ public final class RunSearch {
     };
   }
 
-  private static String predicate(Clause c, SqlParams params) {
+  /**
+   * The WHERE term for clause {@code c}, or null when the clause became an inner join (added to
+   * {@code joins}) instead.
+   */
+  private static String predicate(Clause c, SqlParams params, List<String> joins) {
     Type type = type(c.entity());
     String cmp = c.comparator();
     Value v = c.value();
     return switch (type) {
-      case METRIC -> metricPredicate(c, params);
+      case METRIC -> metricPredicate(c, params, joins);
       case PARAM ->
           keyValuePredicate(
-              c, params, "parameter", "params", "param_key", "param_value", false);
-      case TAG -> keyValuePredicate(c, params, "tag", "tags", "tag_key", "tag_value", true);
+              c, params, joins, "parameter", "params", "param_key", "param_value", false);
+      case TAG ->
+          keyValuePredicate(c, params, joins, "tag", "tags", "tag_key", "tag_value", true);
       case ATTRIBUTE -> attributePredicate(c, params);
       case DATASET -> {
         if (!DATASET_KEYS.contains(c.key())) {
@@ -192,42 +201,52 @@ public final class RunSearch {
     Sql.requireShapeFor(cmp, v, message);
   }
 
-  private static String metricPredicate(Clause c, SqlParams params) {
+  /**
+   * A metric, param or tag clause that needs the key present becomes {@code JOIN <table> f<n> ON
+   * f<n>.tenant_id = :tenant AND f<n>.run_uuid = r.run_uuid AND f<n>.<key column> = :key AND
+   * <value test>}: the key is the rest of the table's primary key, so the join matches at most one
+   * row per run and means exactly what {@code EXISTS} would, while the database may start from
+   * whichever side is smaller and look the other up by primary key (a correlated EXISTS is probed
+   * once per run on H2). Only absence ({@code IS NULL}) stays a {@code NOT EXISTS}.
+   */
+  private static String metricPredicate(Clause c, SqlParams params, List<String> joins) {
     String cmp = c.comparator();
     Sql.checkComparator(cmp, Sql.plus(METRIC_COMPARATORS, Sql.NULL_CHECKS));
-    String exists =
-        "SELECT 1 FROM latest_metrics lm WHERE lm.tenant_id = :tenant AND lm.run_uuid = r.run_uuid"
-            + " AND lm.metric_key = "
-            + params.bind(c.key());
     if (cmp.equals("IS NULL")) {
-      return "NOT EXISTS (" + exists + ")";
+      return "NOT EXISTS (SELECT 1 FROM latest_metrics lm WHERE lm.tenant_id = :tenant"
+          + " AND lm.run_uuid = r.run_uuid AND lm.metric_key = " + params.bind(c.key()) + ")";
     }
+    String a = "f" + joins.size();
+    String on = "JOIN latest_metrics " + a + " ON " + a + ".tenant_id = :tenant AND " + a
+        + ".run_uuid = r.run_uuid AND " + a + ".metric_key = ";
     if (cmp.equals("IS NOT NULL")) {
-      return "EXISTS (" + exists + ")";
+      joins.add(on + params.bind(c.key()));
+      return null;
     }
     if (!(c.value() instanceof Value.Num n)) {
       throw MlflowError.invalid(
           "Expected numeric value type for metric. Found " + c.value().raw());
     }
     double d = n.value().doubleValue();
+    // The key is bound before the value, so placeholders number in reading order.
+    String key = params.bind(c.key());
+    String test;
     if (cmp.equals("!=")) {
       // NaN differs from every number, so a NaN latest value satisfies != and nothing else.
-      return "EXISTS ("
-          + exists
-          + " AND (lm.is_nan = TRUE OR "
-          + Sql.numericComparison("lm.metric_value", cmp, d, params)
-          + "))";
+      test = "(" + a + ".is_nan = TRUE OR "
+          + Sql.numericComparison(a + ".metric_value", cmp, d, params) + ")";
+    } else {
+      test = a + ".is_nan = FALSE AND "
+          + Sql.numericComparison(a + ".metric_value", cmp, d, params);
     }
-    return "EXISTS ("
-        + exists
-        + " AND lm.is_nan = FALSE AND "
-        + Sql.numericComparison("lm.metric_value", cmp, d, params)
-        + ")";
+    joins.add(on + key + " AND " + test);
+    return null;
   }
 
   private static String keyValuePredicate(
       Clause c,
       SqlParams params,
+      List<String> joins,
       String typeName,
       String table,
       String keyColumn,
@@ -235,17 +254,19 @@ public final class RunSearch {
       boolean nullableValue) {
     String cmp = c.comparator();
     Sql.checkComparator(cmp, Sql.plus(PARAM_COMPARATORS, Sql.NULL_CHECKS));
-    String exists =
-        "SELECT 1 FROM "
-            + table
-            + " kv WHERE kv.tenant_id = :tenant AND kv.run_uuid = r.run_uuid AND kv."
-            + keyColumn
-            + " = "
-            + params.bind(c.key());
-    if (cmp.equals("IS NULL") || cmp.equals("IS NOT NULL")) {
+    String a = "f" + joins.size();
+    String on = "JOIN " + table + " " + a + " ON " + a + ".tenant_id = :tenant AND " + a
+        + ".run_uuid = r.run_uuid AND " + a + "." + keyColumn + " = ";
+    if (cmp.equals("IS NULL")) {
       // A tag stored with a NULL value counts as absent: it has no value to show.
-      String present = nullableValue ? exists + " AND kv." + valueColumn + " IS NOT NULL" : exists;
-      return (cmp.equals("IS NULL") ? "NOT EXISTS (" : "EXISTS (") + present + ")";
+      return "NOT EXISTS (SELECT 1 FROM " + table + " kv WHERE kv.tenant_id = :tenant"
+          + " AND kv.run_uuid = r.run_uuid AND kv." + keyColumn + " = " + params.bind(c.key())
+          + (nullableValue ? " AND kv." + valueColumn + " IS NOT NULL" : "") + ")";
+    }
+    if (cmp.equals("IS NOT NULL")) {
+      joins.add(on + params.bind(c.key())
+          + (nullableValue ? " AND " + a + "." + valueColumn + " IS NOT NULL" : ""));
+      return null;
     }
     if (!(c.value() instanceof Value.Str)) {
       throw MlflowError.invalid(
@@ -254,11 +275,10 @@ public final class RunSearch {
               + " (e.g. 'my-value'). Got value "
               + c.value().raw());
     }
-    return "EXISTS ("
-        + exists
-        + " AND "
-        + Sql.stringComparison("kv." + valueColumn, cmp, c.value(), params)
-        + ")";
+    String key = params.bind(c.key());
+    joins.add(on + key + " AND "
+        + Sql.stringComparison(a + "." + valueColumn, cmp, c.value(), params));
+    return null;
   }
 
   private static void checkSearchableAttribute(String key, List<String> valid) {
