@@ -339,25 +339,31 @@ public final class TrackingStore {
     if (ids.isEmpty()) {
       return List.of();
     }
-    List<String> distinct = ids.stream().distinct().toList();
     Map<String, RunInfo> infos = new HashMap<>();
-    String idTable = idTable(distinct.size());
-    bindIds(h.createQuery(
-                "SELECT r.* FROM " + idTable + " JOIN runs r ON r.tenant_id = :t AND r.run_uuid = ids.id"), distinct)
-        .bind("t", tenant.value())
-        .map(RUN_INFO)
-        .forEach(r -> infos.put(r.runUuid(), r));
-    Map<String, Map<String, String>> params = keyValues(h, tenant, distinct, "params", "param_key", "param_value");
-    Map<String, Map<String, String>> tags = keyValues(h, tenant, distinct, "tags", "tag_key", "tag_value");
+    Map<String, Map<String, String>> params = new HashMap<>();
+    Map<String, Map<String, String>> tags = new HashMap<>();
     Map<String, List<Metric>> metrics = new HashMap<>();
-    bindIds(h.createQuery(
-                "SELECT lm.run_uuid, lm.metric_key, lm.metric_value, lm.ts, lm.step, lm.is_nan FROM " + idTable
-                    + " JOIN latest_metrics lm ON lm.tenant_id = :t AND lm.run_uuid = ids.id"
-                    + " ORDER BY lm.metric_key"), distinct)
-        .bind("t", tenant.value())
-        .map((rs, ctx) -> Map.entry(rs.getString(1), metric(rs)))
-        .forEach(e -> metrics.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
-    Map<String, List<DatasetInput>> inputs = datasetInputs(h, tenant, distinct);
+    Map<String, List<DatasetInput>> inputs = new HashMap<>();
+    // A page may hold up to 50,000 runs: chunks keep each statement under PostgreSQL's 32,767 bind
+    // parameters. Each run falls in one chunk, so per-run orderings hold.
+    for (List<String> chunk : chunks(ids.stream().distinct().toList())) {
+      String idTable = idTable(chunk.size());
+      bindIds(h.createQuery(
+                  "SELECT r.* FROM " + idTable + " JOIN runs r ON r.tenant_id = :t AND r.run_uuid = ids.id"), chunk)
+          .bind("t", tenant.value())
+          .map(RUN_INFO)
+          .forEach(r -> infos.put(r.runUuid(), r));
+      params.putAll(keyValues(h, tenant, chunk, "params", "param_key", "param_value"));
+      tags.putAll(keyValues(h, tenant, chunk, "tags", "tag_key", "tag_value"));
+      bindIds(h.createQuery(
+                  "SELECT lm.run_uuid, lm.metric_key, lm.metric_value, lm.ts, lm.step, lm.is_nan FROM " + idTable
+                      + " JOIN latest_metrics lm ON lm.tenant_id = :t AND lm.run_uuid = ids.id"
+                      + " ORDER BY lm.metric_key"), chunk)
+          .bind("t", tenant.value())
+          .map((rs, ctx) -> Map.entry(rs.getString(1), metric(rs)))
+          .forEach(e -> metrics.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+      inputs.putAll(datasetInputs(h, tenant, chunk));
+    }
     List<Run> out = new ArrayList<>(ids.size());
     for (String id : ids) {
       RunInfo info = infos.get(id);
@@ -388,6 +394,16 @@ public final class TrackingStore {
       sb.append(i == 0 ? "(CAST(:id0 AS VARCHAR(36)))" : ", (:id" + i + ")");
     }
     return sb.append(") ids(id)").toString();
+  }
+
+  private static final int ID_CHUNK = 1000;
+
+  private static List<List<String>> chunks(List<String> ids) {
+    List<List<String>> out = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i += ID_CHUNK) {
+      out.add(ids.subList(i, Math.min(ids.size(), i + ID_CHUNK)));
+    }
+    return out;
   }
 
   private static <S extends SqlStatement<S>> S bindIds(S statement, List<String> ids) {
@@ -430,13 +446,14 @@ public final class TrackingStore {
     if (rows.isEmpty()) {
       return out;
     }
-    List<String> inputIds = rows.stream().map(r -> (String) r[1]).toList();
-    bindIds(h.createQuery(
-                "SELECT it.input_uuid, it.name, it.tag_value FROM " + idTable(inputIds.size())
-                    + " JOIN input_tags it ON it.tenant_id = :t AND it.input_uuid = ids.id"), inputIds)
-        .bind("t", tenant.value())
-        .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
-        .forEach(r -> inputTags.computeIfAbsent(r[0], k -> new TreeMap<>()).put(r[1], r[2]));
+    for (List<String> inputIds : chunks(rows.stream().map(r -> (String) r[1]).toList())) {
+      bindIds(h.createQuery(
+                  "SELECT it.input_uuid, it.name, it.tag_value FROM " + idTable(inputIds.size())
+                      + " JOIN input_tags it ON it.tenant_id = :t AND it.input_uuid = ids.id"), inputIds)
+          .bind("t", tenant.value())
+          .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+          .forEach(r -> inputTags.computeIfAbsent(r[0], k -> new TreeMap<>()).put(r[1], r[2]));
+    }
     for (Object[] r : rows) {
       out.computeIfAbsent((String) r[0], k -> new ArrayList<>())
           .add(new DatasetInput((DatasetInput.Dataset) r[2], inputTags.getOrDefault((String) r[1], Map.of())));

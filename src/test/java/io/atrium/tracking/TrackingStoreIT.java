@@ -64,6 +64,47 @@ class TrackingStoreIT {
     }
   }
 
+  /**
+   * A runs/search page may hold up to 50,000 runs, so the store loads them in chunks of 1,000 ids
+   * (under PostgreSQL's 32,767 bind parameters per statement); 2,500 runs cross chunk boundaries and
+   * must still come back each with its own data, in the order asked, a repeated id answered twice
+   * and another tenant's run not at all.
+   */
+  @ParameterizedTest
+  @MethodSource("kinds")
+  void aPageOfManyRunsLoadsWhole(TestDatabases.Kind kind) {
+    try (Database db = open(kind)) {
+      TrackingStore store = new TrackingStore(db);
+      TenantId acme = TrackingFixtures.tenant(db, "acme");
+      TenantId globex = TrackingFixtures.tenant(db, "globex");
+      String foreign = TrackingFixtures.experimentWithRun(db, globex, "churn");
+      String first = TrackingFixtures.experimentWithRun(db, acme, "churn");
+      List<String> ids = new ArrayList<>(List.of(first));
+      db.inTenant(acme, h -> {
+        for (int i = 1; i < 2_500; i++) {
+          String run = TrackingFixtures.newRunId();
+          store.insertRun(h, acme, TrackingFixtures.runInfo(run, 1, "run-" + i));
+          store.insertParams(h, acme, run, Map.of("i", Integer.toString(i)));
+          store.logMetrics(h, acme, run, List.of(new Metric("loss", 1.0 / i, T0, 0)));
+          ids.add(run);
+        }
+        return null;
+      });
+      List<String> asked = new ArrayList<>(ids.reversed());
+      asked.add(foreign);
+      asked.add(ids.get(7));
+
+      List<Run> runs = db.inTenant(acme, h -> store.runs(h, acme, asked));
+
+      assertThat(runs).hasSize(ids.size() + 1);
+      assertThat(runs.stream().map(r -> r.info().runUuid()).toList())
+          .containsExactlyElementsOf(asked.stream().filter(id -> !id.equals(foreign)).toList());
+      Run seventh = runs.get(runs.size() - 1);
+      assertThat(seventh.params()).containsExactly(Map.entry("i", "7"));
+      assertThat(seventh.metrics()).containsExactly(new Metric("loss", 1.0 / 7, T0, 0));
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("kinds")
   void exactDuplicatePointsAreStoredOnce(TestDatabases.Kind kind) {
