@@ -417,7 +417,7 @@ public final class TrackingService {
         t,
         h -> {
           RunInfo run = activeRunForUpdate(h, t, runId);
-          store.logMetrics(h, t, runId, List.of(m));
+          store.metrics().logMetrics(h, t, runId, List.of(m));
           if (modelId != null && !modelId.isEmpty()) {
             linkModelMetrics(h, t, run, List.of(new ModelMetric(modelId, m, datasetName, datasetDigest)));
           }
@@ -464,7 +464,7 @@ public final class TrackingService {
             }
             store.insertParams(h, t, runId, fresh);
           }
-          store.logMetrics(h, t, runId, batch.metrics());
+          store.metrics().logMetrics(h, t, runId, batch.metrics());
           linkModelMetrics(h, t, run, batch.modelMetrics());
           store.setTags(h, t, runId, batch.tags());
           String name = batch.tags().get(RUN_NAME_TAG);
@@ -567,7 +567,7 @@ public final class TrackingService {
         t,
         h -> {
           store.runInfo(h, t, runId).orElseThrow(() -> notFoundRun(runId));
-          List<Metric> points = store.metricHistory(h, t, runId, key, offset, limit + 1);
+          List<Metric> points = store.metrics().metricHistory(h, t, runId, key, offset, limit + 1);
           boolean more = points.size() > limit;
           return new Page<>(more ? points.subList(0, limit) : points,
               more ? Optional.of(PageToken.of(offset + limit)) : Optional.empty());
@@ -609,8 +609,8 @@ public final class TrackingService {
             if (!seen.add(runId) || store.runInfo(h, t, runId).isEmpty()) {
               continue;
             }
-            List<Long> steps = store.metricSteps(h, t, runId, key, startStep, endStep);
-            for (Metric m : store.metricsAtSteps(h, t, runId, key, sampleSteps(steps, (int) max))) {
+            List<Long> steps = store.metrics().metricSteps(h, t, runId, key, startStep, endStep);
+            for (Metric m : store.metrics().metricsAtSteps(h, t, runId, key, sampleSteps(steps, (int) max))) {
               out.add(new RunMetric(runId, m));
             }
           }
@@ -651,7 +651,7 @@ public final class TrackingService {
     Set<String> ids = new HashSet<>();
     metrics.forEach(m -> ids.add(m.modelId()));
     requireLoggedModels(h, t, ids);
-    store.logModelMetrics(h, t, run, metrics);
+    store.metrics().logModelMetrics(h, t, run, metrics);
   }
 
   /**

@@ -71,7 +71,7 @@ class RowLevelSecurityIT {
       db.inTenant(t, h -> {
         store.insertParams(h, t, run, TrackingFixtures.params(10));
         store.setTags(h, t, run, Map.of("mlflow.user", "ann", "team", "forecasting"));
-        store.logMetrics(h, t, run, TrackingFixtures.metricHistory(3, 20));
+        store.metrics().logMetrics(h, t, run, TrackingFixtures.metricHistory(3, 20));
         return null;
       });
     }
@@ -148,7 +148,7 @@ class RowLevelSecurityIT {
           .bind("t", p.globex().value()).execute());
       TrackingStore store = new TrackingStore(db);
       assertPolicyViolation(db, p.acme(), h -> {
-        store.logMetrics(h, p.globex(), p.globexRun(), List.of(new Metric("loss", 0.0, T0, 0)));
+        store.metrics().logMetrics(h, p.globex(), p.globexRun(), List.of(new Metric("loss", 0.0, T0, 0)));
         return 0;
       });
 

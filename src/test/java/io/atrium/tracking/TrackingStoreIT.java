@@ -48,18 +48,18 @@ class TrackingStoreIT {
               new Metric("loss", -Double.MIN_VALUE, T0 + 5, Long.MIN_VALUE),
               new Metric("loss", 1.0, T0 + 6, Long.MAX_VALUE));
       db.inTenant(acme, h -> {
-        store.logMetrics(h, acme, run, points);
+        store.metrics().logMetrics(h, acme, run, points);
         return null;
       });
 
-      List<Metric> history = db.inTenant(acme, h -> store.metricHistory(h, acme, run, "loss", 0, 100));
+      List<Metric> history = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, "loss", 0, 100));
       // Ordered by step; record equality compares doubles bit-wise, so NaN == NaN here.
       List<Metric> expected = new ArrayList<>(points);
       expected.sort((a, b) -> Long.compare(a.step(), b.step()));
       assertThat(history).containsExactlyElementsOf(expected);
-      List<Long> steps = db.inTenant(acme, h -> store.metricSteps(h, acme, run, "loss", -5L, 0L));
+      List<Long> steps = db.inTenant(acme, h -> store.metrics().metricSteps(h, acme, run, "loss", -5L, 0L));
       assertThat(steps).containsExactly(-5L, -1L, 0L);
-      List<Metric> atSteps = db.inTenant(acme, h -> store.metricsAtSteps(h, acme, run, "loss", List.of(-5L, 0L)));
+      List<Metric> atSteps = db.inTenant(acme, h -> store.metrics().metricsAtSteps(h, acme, run, "loss", List.of(-5L, 0L)));
       assertThat(atSteps).containsExactly(points.get(0), points.get(2));
     }
   }
@@ -85,7 +85,7 @@ class TrackingStoreIT {
           String run = TrackingFixtures.newRunId();
           store.insertRun(h, acme, TrackingFixtures.runInfo(run, 1, "run-" + i));
           store.insertParams(h, acme, run, Map.of("i", Integer.toString(i)));
-          store.logMetrics(h, acme, run, List.of(new Metric("loss", 1.0 / i, T0, 0)));
+          store.metrics().logMetrics(h, acme, run, List.of(new Metric("loss", 1.0 / i, T0, 0)));
           ids.add(run);
         }
         return null;
@@ -118,17 +118,17 @@ class TrackingStoreIT {
       // Same batch twice over, then a client's retry of the whole batch.
       for (int i = 0; i < 2; i++) {
         db.inTenant(acme, h -> {
-          store.logMetrics(h, acme, run, List.of(a, nan, inf, a, nan, inf));
+          store.metrics().logMetrics(h, acme, run, List.of(a, nan, inf, a, nan, inf));
           return null;
         });
       }
       // Differs from `a` only in value, timestamp or step: each is a distinct point.
       db.inTenant(acme, h -> {
-        store.logMetrics(h, acme, run,
+        store.metrics().logMetrics(h, acme, run,
             List.of(new Metric("acc", 0.0, T0, 3), new Metric("acc", 0.5, T0 + 1, 3), new Metric("acc", 0.5, T0, 4)));
         return null;
       });
-      List<Metric> history = db.inTenant(acme, h -> store.metricHistory(h, acme, run, "acc", 0, 100));
+      List<Metric> history = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, "acc", 0, 100));
       assertThat(history).hasSize(6).doesNotHaveDuplicates();
       // NaN is stored as value 0 with is_nan; it must not be confused with a real 0.0 at the same point.
       assertThat(history).contains(nan, new Metric("acc", 0.0, T0, 3));
@@ -164,7 +164,7 @@ class TrackingStoreIT {
         latest.put(key, points.get(0));
         for (Metric m : points) {
           db.inTenant(acme, h -> {
-            store.logMetrics(h, acme, run, List.of(m));
+            store.metrics().logMetrics(h, acme, run, List.of(m));
             return null;
           });
         }
@@ -175,7 +175,7 @@ class TrackingStoreIT {
         store.insertRun(h, acme, TrackingFixtures.runInfo(id, 1, "batch"));
         List<Metric> all = new ArrayList<>();
         cases.values().forEach(all::addAll);
-        store.logMetrics(h, acme, id, all.reversed());
+        store.metrics().logMetrics(h, acme, id, all.reversed());
         return id;
       });
 
@@ -273,7 +273,7 @@ class TrackingStoreIT {
         store.setTags(h, acme, run, Map.of("mlflow.runName", "llm-finetune-run", "mlflow.source.type", "LOCAL"));
         // The mlflow client sends at most 1,000 metrics per log-batch.
         for (int i = 0; i < history.size(); i += 1000) {
-          store.logMetrics(h, acme, run, history.subList(i, i + 1000));
+          store.metrics().logMetrics(h, acme, run, history.subList(i, i + 1000));
         }
         return null;
       });
@@ -293,8 +293,8 @@ class TrackingStoreIT {
 
       String key = TrackingFixtures.metricKey(7);
       List<Metric> expected = history.stream().filter(m -> m.key().equals(key)).toList();
-      List<Metric> page1 = db.inTenant(acme, h -> store.metricHistory(h, acme, run, key, 0, 600));
-      List<Metric> page2 = db.inTenant(acme, h -> store.metricHistory(h, acme, run, key, 600, 600));
+      List<Metric> page1 = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, key, 0, 600));
+      List<Metric> page2 = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, key, 600, 600));
       List<Metric> all = new ArrayList<>(page1);
       all.addAll(page2);
       assertThat(all).containsExactlyElementsOf(expected);
@@ -320,8 +320,8 @@ class TrackingStoreIT {
             store.insertExperiment(h, acme, exp, "doomed", TrackingStore.artifactLocation(exp), T0);
             store.insertRun(h, acme, TrackingFixtures.runInfo(doomed, exp, "doomed-run"));
             store.insertParams(h, acme, doomed, TrackingFixtures.params(5));
-            store.logMetrics(h, acme, doomed, TrackingFixtures.metricHistory(2, 10));
-            store.logMetrics(h, acme, existing, List.of(new Metric("loss", 1.0, T0, 0)));
+            store.metrics().logMetrics(h, acme, doomed, TrackingFixtures.metricHistory(2, 10));
+            store.metrics().logMetrics(h, acme, existing, List.of(new Metric("loss", 1.0, T0, 0)));
             store.setTags(h, acme, existing, Map.of("note", "half-written"));
             throw boom;
           }))

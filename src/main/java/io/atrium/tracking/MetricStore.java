@@ -1,0 +1,247 @@
+package io.atrium.tracking;
+
+import static java.util.Objects.requireNonNull;
+
+import io.atrium.db.Database;
+import io.atrium.db.Dialect;
+import io.atrium.tenancy.TenantId;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.jdbi.v3.core.statement.StatementException;
+
+/**
+ * SQL for metric points: appending them (and keeping each key's latest value), reading a metric's
+ * history, and linking points to MLflow 3 logged models. Split from {@link TrackingStore} along the
+ * seam of the metrics tables; the same rules hold: the tenant comes first, every statement names
+ * {@code tenant_id}, and everything runs inside {@link Database#inTenant}.
+ */
+public final class MetricStore {
+  private final Database db;
+
+  MetricStore(Database db) {
+    this.db = requireNonNull(db);
+  }
+
+  static Metric metric(ResultSet rs) throws SQLException {
+    boolean nan = rs.getBoolean("is_nan");
+    return new Metric(rs.getString("metric_key"), nan ? Double.NaN : rs.getDouble("metric_value"), rs.getLong("ts"),
+        rs.getLong("step"));
+  }
+
+  /**
+   * Appends metric points (an exact duplicate of a stored point is ignored, as in MLflow, which also
+   * makes a client's retry of the same batch harmless) and moves each key's latest value forward.
+   */
+  public void logMetrics(Handle h, TenantId tenant, String runId, List<Metric> metrics) {
+    if (metrics.isEmpty()) {
+      return;
+    }
+    Map<String, Metric> newest = new LinkedHashMap<>();
+    for (Metric m : metrics) {
+      newest.merge(m.key(), m, (a, c) -> newer(c, a) ? c : a);
+    }
+    if (db.dialect() == Dialect.POSTGRES) {
+      insertPoints(h, tenant, runId, metrics,
+          """
+          INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+          VALUES (:t, :r, :k, :v, :ts, :step, :nan) ON CONFLICT DO NOTHING""");
+    } else {
+      // H2 has no "insert if absent" cheaper than MERGE ... KEY, which searches for the row to
+      // update before it inserts. Duplicates are rare (a client's retry), so insert plainly and only
+      // when a point already exists go back to the savepoint and merge the whole batch.
+      h.savepoint(POINTS_SAVEPOINT);
+      try {
+        insertPoints(h, tenant, runId, metrics,
+            """
+            INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+            VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
+        h.releaseSavepoint(POINTS_SAVEPOINT);
+      } catch (StatementException e) {
+        if (!isDuplicateKey(e)) {
+          throw e;
+        }
+        h.rollbackToSavepoint(POINTS_SAVEPOINT); // Jdbi forgets the savepoint here: no release after it
+        // Every column is part of the key, so MERGE ... KEY is exactly "insert if absent".
+        insertPoints(h, tenant, runId, metrics,
+            """
+            MERGE INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+            KEY (tenant_id, run_uuid, metric_key, step, ts, metric_value, is_nan)
+            VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
+      }
+    }
+    Map<String, Metric> current = new HashMap<>();
+    h.createQuery(
+            """
+            SELECT metric_key, metric_value, ts, step, is_nan FROM latest_metrics
+            WHERE tenant_id = :t AND run_uuid = :r AND metric_key IN (<k>) FOR UPDATE""")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bindList("k", List.copyOf(newest.keySet()))
+        .map((rs, ctx) -> metric(rs))
+        .forEach(m -> current.put(m.key(), m));
+    PreparedBatch inserts =
+        h.prepareBatch(
+            """
+            INSERT INTO latest_metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+            VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
+    PreparedBatch updates =
+        h.prepareBatch(
+            """
+            UPDATE latest_metrics SET metric_value = :v, ts = :ts, step = :step, is_nan = :nan
+            WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k""");
+    int ins = 0;
+    int upd = 0;
+    for (Metric m : newest.values()) {
+      Metric cur = current.get(m.key());
+      if (cur != null && !newer(m, cur)) {
+        continue;
+      }
+      boolean nan = Double.isNaN(m.value());
+      PreparedBatch target = cur == null ? inserts : updates;
+      target.bind("t", tenant.value()).bind("r", runId).bind("k", m.key()).bind("v", nan ? 0.0 : m.value())
+          .bind("ts", m.timestamp()).bind("step", m.step()).bind("nan", nan).add();
+      if (cur == null) {
+        ins++;
+      } else {
+        upd++;
+      }
+    }
+    if (ins > 0) {
+      inserts.execute();
+    }
+    if (upd > 0) {
+      updates.execute();
+    }
+  }
+
+  private static final String POINTS_SAVEPOINT = "metric_points";
+
+  private static void insertPoints(Handle h, TenantId tenant, String runId, List<Metric> metrics, String sql) {
+    PreparedBatch b = h.prepareBatch(sql);
+    for (Metric m : metrics) {
+      boolean nan = Double.isNaN(m.value());
+      b.bind("t", tenant.value()).bind("r", runId).bind("k", m.key()).bind("v", nan ? 0.0 : m.value())
+          .bind("ts", m.timestamp()).bind("step", m.step()).bind("nan", nan).add();
+    }
+    b.execute();
+  }
+
+  /** SQLSTATE 23505 (unique violation) anywhere in the cause chain, batch exceptions included. */
+  private static boolean isDuplicateKey(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException sql) {
+        for (SQLException x = sql; x != null; x = x.getNextException()) {
+          if ("23505".equals(x.getSQLState())) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /** MLflow's "latest": greater step, then greater timestamp, then greater value (NaN counts as smallest). */
+  static boolean newer(Metric a, Metric b) {
+    if (a.step() != b.step()) {
+      return a.step() > b.step();
+    }
+    if (a.timestamp() != b.timestamp()) {
+      return a.timestamp() > b.timestamp();
+    }
+    if (Double.isNaN(a.value())) {
+      return false;
+    }
+    return Double.isNaN(b.value()) || a.value() > b.value();
+  }
+
+  /** One page of a metric's history, ordered by step, timestamp and value. */
+  public List<Metric> metricHistory(Handle h, TenantId tenant, String runId, String key, int offset, int limit) {
+    return h.createQuery(
+            """
+            SELECT metric_key, metric_value, ts, step, is_nan FROM metrics
+            WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k
+            ORDER BY step, ts, is_nan, metric_value
+            LIMIT :limit OFFSET :offset""")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bind("k", key)
+        .bind("limit", limit)
+        .bind("offset", offset)
+        .map((rs, ctx) -> metric(rs))
+        .list();
+  }
+
+  /** Distinct steps of a metric in [startStep, endStep], ascending. */
+  public List<Long> metricSteps(Handle h, TenantId tenant, String runId, String key, Long startStep, Long endStep) {
+    return h.createQuery(
+            """
+            SELECT DISTINCT step FROM metrics
+            WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k
+              AND (:lo IS NULL OR step >= :lo) AND (:hi IS NULL OR step <= :hi)
+            ORDER BY step""")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bind("k", key)
+        .bind("lo", startStep)
+        .bind("hi", endStep)
+        .mapTo(Long.class)
+        .list();
+  }
+
+  /** Every point of a metric at the given steps. */
+  public List<Metric> metricsAtSteps(Handle h, TenantId tenant, String runId, String key, List<Long> steps) {
+    if (steps.isEmpty()) {
+      return List.of();
+    }
+    return h.createQuery(
+            """
+            SELECT metric_key, metric_value, ts, step, is_nan FROM metrics
+            WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k AND step IN (<steps>)
+            ORDER BY step, ts, is_nan, metric_value""")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bind("k", key)
+        .bindList("steps", steps)
+        .map((rs, ctx) -> metric(rs))
+        .list();
+  }
+
+
+  /**
+   * Links metric points of {@code run} to their logged models (MLflow's logged_model_metrics). A
+   * point already linked (same model, name, timestamp, step and run) is kept as it was, as in MLflow.
+   */
+  public void logModelMetrics(Handle h, TenantId tenant, RunInfo run, List<ModelMetric> metrics) {
+    if (metrics.isEmpty()) {
+      return;
+    }
+    Map<List<Object>, ModelMetric> unique = new LinkedHashMap<>();
+    for (ModelMetric m : metrics) {
+      unique.putIfAbsent(List.of(m.modelId(), m.metric().key(), m.metric().timestamp(), m.metric().step()), m);
+    }
+    PreparedBatch b =
+        h.prepareBatch(
+            """
+            INSERT INTO logged_model_metrics (tenant_id, model_id, metric_name, metric_timestamp_ms, metric_step,
+                                              run_uuid, metric_value, is_nan, experiment_id, dataset_name,
+                                              dataset_digest)
+            SELECT :t, :m, :k, :ts, :step, :r, :v, :nan, :exp, :dn, :dd FROM (VALUES (1)) AS one(x)
+            WHERE NOT EXISTS (SELECT 1 FROM logged_model_metrics WHERE tenant_id = :t AND model_id = :m
+                              AND metric_name = :k AND metric_timestamp_ms = :ts AND metric_step = :step
+                              AND run_uuid = :r)""");
+    for (ModelMetric mm : unique.values()) {
+      Metric m = mm.metric();
+      boolean nan = Double.isNaN(m.value());
+      b.bind("t", tenant.value()).bind("m", mm.modelId()).bind("k", m.key()).bind("ts", m.timestamp())
+          .bind("step", m.step()).bind("r", run.runUuid()).bind("v", nan ? 0.0 : m.value()).bind("nan", nan)
+          .bind("exp", run.experimentId()).bind("dn", mm.datasetName()).bind("dd", mm.datasetDigest()).add();
+    }
+    b.execute();
+  }
+}
