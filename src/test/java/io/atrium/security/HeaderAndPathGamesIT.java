@@ -238,6 +238,9 @@ class HeaderAndPathGamesIT {
       }
       Map<String, String> values = new java.util.HashMap<>(w.acme.placeholders());
       values.put("FRESH", w.fresh("csrf"));
+      // Ids only a fresh target has (an open multipart upload): any value will do, the body is refused first.
+      values.putIfAbsent("UPLOAD", "no-such-upload");
+      values.putIfAbsent("ETAG", "no-such-etag");
       Requests.Req req = Requests.forRoute(r, recipe, values).get(0);
       String json = req.body() == null ? "{}" : req.body();
       for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x")) {

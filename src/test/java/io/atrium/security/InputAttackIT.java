@@ -281,6 +281,9 @@ class InputAttackIT {
       }
       Map<String, String> values = new HashMap<>(w.acme.placeholders());
       values.put("FRESH", w.fresh("utf"));
+      // Ids only a fresh target has (an open multipart upload): any value will do, the body is refused first.
+      values.putIfAbsent("UPLOAD", "no-such-upload");
+      values.putIfAbsent("ETAG", "no-such-etag");
       Requests.Req req = Requests.forRoute(r, recipe, values).get(0);
       for (byte[] seq : bad) {
         ByteArrayOutputStream b = new ByteArrayOutputStream();
