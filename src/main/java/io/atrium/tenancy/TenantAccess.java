@@ -65,6 +65,11 @@ public final class TenantAccess {
    *     principal's home tenant is used
    */
   public Access resolve(Principal principal, ApiToken token, Optional<String> requested) {
+    // A name no tenant can have is refused before the cache: the cache's keys stay short (a tenant
+    // name is at most 63 characters), whatever a caller puts in the workspace header.
+    if (requested.isPresent() && !DEFAULT_WORKSPACE.equals(requested.get()) && !NAME.matcher(requested.get()).matches()) {
+      throw notFound(requested.get());
+    }
     Decision d =
         decisions.get(
             new Key(principal.id(), token.id(), requested.orElse("")),
