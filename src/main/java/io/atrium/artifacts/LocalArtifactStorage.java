@@ -160,13 +160,7 @@ public final class LocalArtifactStorage implements ArtifactStorage {
   public Staged stage(TenantId tenant, ArtifactPath path, InputStream in) throws IOException {
     Path target = resolve(tenant, path);
     Path file = tmp.resolve(UUID.randomUUID().toString());
-    long size;
-    try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      size = in.transferTo(out);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(file);
-      throw e;
-    }
+    long size = writeNew(file, in);
     return new Staged() {
       private boolean published;
 
@@ -194,14 +188,28 @@ public final class LocalArtifactStorage implements ArtifactStorage {
       @Override
       public void close() {
         if (!published) {
-          try {
-            Files.deleteIfExists(file);
-          } catch (IOException ignored) {
-            // a stray temp file is harmless; the next start could sweep .atrium-tmp
-          }
+          deleteQuietly(file); // a stray temp file is harmless; the next start could sweep .atrium-tmp
         }
       }
     };
+  }
+
+  /** Streams {@code in} into a new file (never an existing one); the file is gone again if that fails. */
+  private static long writeNew(Path file, InputStream in) throws IOException {
+    try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      return in.transferTo(out);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(file);
+      throw e;
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException ignored) {
+      // best effort: callers say what removes it otherwise
+    }
   }
 
   /** Like Files.createDirectories, but refusing to pass through a link or a file. */
@@ -299,14 +307,8 @@ public final class LocalArtifactStorage implements ArtifactStorage {
       InputStream in, long length) throws IOException {
     Path dir = uploadDir(tenant, uploadId);
     Path file = dir.resolve("incoming-" + UUID.randomUUID());
-    long size;
     // CREATE_NEW in the upload's dir: NoSuchFileException when the upload was completed or aborted.
-    try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      size = in.transferTo(out);
-    } catch (IOException | RuntimeException e) {
-      Files.deleteIfExists(file);
-      throw e;
-    }
+    long size = writeNew(file, in);
     // Not a content hash: the etag only has to tell this stored part from any other one.
     String etag = "\"" + UUID.randomUUID().toString().replace("-", "") + "\"";
     return new StagedPart() {
@@ -331,11 +333,7 @@ public final class LocalArtifactStorage implements ArtifactStorage {
       @Override
       public void close() {
         if (!published) {
-          try {
-            Files.deleteIfExists(file);
-          } catch (IOException ignored) {
-            // removed with the upload's dir on complete or abort
-          }
+          deleteQuietly(file); // otherwise removed with the upload's dir on complete or abort
         }
       }
     };
