@@ -3,7 +3,6 @@ package io.atrium.artifacts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.atrium.http.Json;
 import io.atrium.testing.ProcessServer;
 import io.atrium.testing.TestDatabases;
 import java.io.IOException;
@@ -105,17 +104,6 @@ class LargeUploadSmallHeapIT {
     return server == null ? "(not started)" : server.log();
   }
 
-  private static HttpResponse<String> call(String url, String token, String method, String path, String json) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + token);
-    if (json != null) {
-      b.header("Content-Type", "application/json");
-    }
-    HttpResponse<String> r = HTTP.send(b.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(200);
-    return r;
-  }
-
   private static String sha256(InputStream in) throws Exception {
     MessageDigest md = MessageDigest.getInstance("SHA-256");
     byte[] buf = new byte[1 << 16];
@@ -134,10 +122,9 @@ class LargeUploadSmallHeapIT {
         List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError"));
     String url = server.start();
     String admin = server.adminToken();
-    call(url, admin, "POST", "/api/atrium/v1/tenants", "{\"name\":\"big\"}");
-    call(url, admin, "POST", "/api/atrium/v1/users", "{\"name\":\"uploader\",\"tenant\":\"big\",\"role\":\"editor\"}");
-    JsonNode minted = Json.MAPPER.readTree(
-        call(url, admin, "POST", "/api/atrium/v1/principals/uploader/tokens", "{\"name\":\"t\"}").body());
+    ProcessServer.ok(url, admin, "POST", "/api/atrium/v1/tenants", "{\"name\":\"big\"}");
+    ProcessServer.ok(url, admin, "POST", "/api/atrium/v1/users", "{\"name\":\"uploader\",\"tenant\":\"big\",\"role\":\"editor\"}");
+    JsonNode minted = ProcessServer.ok(url, admin, "POST", "/api/atrium/v1/principals/uploader/tokens", "{\"name\":\"t\"}");
     String token = minted.path("token").path("token").asText();
     String path = url + "/t/big" + ArtifactRoutes.ARTIFACTS + "/huge/weights.bin";
 

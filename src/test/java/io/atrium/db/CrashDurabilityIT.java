@@ -3,15 +3,9 @@ package io.atrium.db;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.atrium.http.Json;
 import io.atrium.testing.ProcessServer;
 import io.atrium.testing.TestDatabases;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -30,25 +24,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * own default (a background write every 500 ms) this test loses about the last half second.
  */
 class CrashDurabilityIT {
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
-
   @TempDir Path dir;
 
   static List<TestDatabases.Kind> kinds() {
     return TestDatabases.kinds();
-  }
-
-  private static JsonNode call(String url, String token, String method, String path, String json) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + token)
-        .timeout(Duration.ofSeconds(30));
-    if (json != null) {
-      b.header("Content-Type", "application/json");
-    }
-    HttpResponse<String> r = HTTP.send(b.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(200);
-    return Json.MAPPER.readTree(r.body());
   }
 
   @ParameterizedTest
@@ -60,11 +39,11 @@ class CrashDurabilityIT {
     try (ProcessServer server = new ProcessServer(config, dir.resolve("server.log"), List.of("-Xmx512m"))) {
       String url = server.start();
       String admin = server.adminToken();
-      call(url, admin, "POST", "/api/atrium/v1/tenants", "{\"name\":\"durable\"}");
+      ProcessServer.ok(url, admin, "POST", "/api/atrium/v1/tenants", "{\"name\":\"durable\"}");
       String api = "/t/durable/api/2.0/mlflow";
-      runId = call(url, admin, "POST", api + "/runs/create", "{\"experiment_id\":\"0\"}")
+      runId = ProcessServer.ok(url, admin, "POST", api + "/runs/create", "{\"experiment_id\":\"0\"}")
           .path("run").path("info").path("run_id").asText();
-      call(url, admin, "POST", api + "/runs/log-batch", "{\"run_id\":\"" + runId + "\",\"params\":[{\"key\":\"lr\","
+      ProcessServer.ok(url, admin, "POST", api + "/runs/log-batch", "{\"run_id\":\"" + runId + "\",\"params\":[{\"key\":\"lr\","
           + "\"value\":\"0.1\"}],\"tags\":[{\"key\":\"team\",\"value\":\"ml\"}]}");
       try (var pool = Executors.newFixedThreadPool(4)) {
         List<Future<?>> fs = new ArrayList<>();
@@ -72,7 +51,7 @@ class CrashDurabilityIT {
           int client = c;
           fs.add(pool.submit(() -> {
             for (long step = client; step < 800; step += 4) {
-              call(url, admin, "POST", api + "/runs/log-metric", "{\"run_id\":\"" + runId + "\",\"key\":\"loss\","
+              ProcessServer.ok(url, admin, "POST", api + "/runs/log-metric", "{\"run_id\":\"" + runId + "\",\"key\":\"loss\","
                   + "\"value\":" + step + ",\"timestamp\":1700000000000,\"step\":" + step + "}");
               acked.add(step);
             }
@@ -91,12 +70,12 @@ class CrashDurabilityIT {
       String url = again.start();
       String admin = again.adminToken();
       String api = "/t/durable/api/2.0/mlflow";
-      JsonNode history = call(url, admin, "GET",
+      JsonNode history = ProcessServer.ok(url, admin, "GET",
           api + "/metrics/get-history?run_id=" + runId + "&metric_key=loss&max_results=25000", null);
       TreeSet<Long> stored = new TreeSet<>();
       history.path("metrics").forEach(m -> stored.add(m.path("step").asLong()));
       assertThat(stored).as("acknowledged points missing after kill -9").containsAll(acked);
-      JsonNode run = call(url, admin, "GET", api + "/runs/get?run_id=" + runId, null).path("run").path("data");
+      JsonNode run = ProcessServer.ok(url, admin, "GET", api + "/runs/get?run_id=" + runId, null).path("run").path("data");
       assertThat(run.path("params").toString()).contains("\"lr\"");
       assertThat(run.path("tags").toString()).contains("\"team\"");
     }

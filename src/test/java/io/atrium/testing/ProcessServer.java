@@ -2,8 +2,10 @@ package io.atrium.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.atrium.Atrium;
 import io.atrium.config.AtriumConfig;
+import io.atrium.http.Json;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -85,6 +87,19 @@ public final class ProcessServer implements AutoCloseable {
       assertThat(System.nanoTime()).as("server not ready: " + log()).isLessThan(deadline);
       Thread.sleep(200);
     }
+  }
+
+  /** One JSON call to a running server; anything but 200 fails the test. Returns the parsed body. */
+  public static JsonNode ok(String url, String token, String method, String path, String json) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + token)
+        .timeout(Duration.ofSeconds(30));
+    if (json != null) {
+      b.header("Content-Type", "application/json");
+    }
+    HttpResponse<String> r = HTTP.send(b.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(200);
+    return Json.MAPPER.readTree(r.body());
   }
 
   public boolean isAlive() {
