@@ -18,6 +18,7 @@
 //   bulk-interval closed loop; metrics/get-history-bulk-interval over the small runs
 //   tenants      (Atrium admin API) creates tenants, one user who edits all of them, and its token
 //   noisy        tenant Q open-loop (get-run + small log-batch) alone, then with tenant N flooding
+//   flood        tenant N's flood, as the child process that noisy starts
 //
 // Every loop is bounded in count and time: --duration (seconds, default 10) and --count (requests,
 // default unbounded); whichever comes first ends it, and --max-seconds (default 3600) caps setups.
@@ -83,6 +84,7 @@ public class LoadGen {
           case "bulk-interval" -> bulkInterval();
           case "tenants" -> tenants();
           case "noisy" -> noisy();
+          case "flood" -> flood();
           default -> throw die("unknown op " + op);
         };
     Map<String, Object> res = new LinkedHashMap<>();
@@ -901,10 +903,101 @@ public class LoadGen {
     return s;
   }
 
+  /** N's log-batch of --n-points points to `run`, request k. */
+  static Step floodStep(Api na, String run, int nPoints) {
+    return k -> {
+      StringBuilder b = new StringBuilder("{\"run_id\":").append(q(run)).append(",\"metrics\":");
+      metrics(b, "n", 10, nPoints, k * 100, System.currentTimeMillis());
+      na.post("/runs/log-batch", b.append('}').toString());
+      return nPoints;
+    };
+  }
+
+  /**
+   * Tenant N's flood, as its own process (started by {@link #noisy}): prints "READY", waits for a
+   * line on stdin, floods log-batch at --n-rate/s over --n-connections connections for --duration
+   * seconds, and prints the report. The step numbers start at --step-from so that a second flood
+   * into the same run does not repeat the first one's points.
+   */
+  static Map<String, Object> flood() throws Exception {
+    Api na = new Api(req("n-url"), s("n-token", ""));
+    Step nStep = floodStep(na, req("n-run"), i("n-points", 100));
+    long from = Long.parseLong(s("step-from", "0"));
+    double duration = d("duration", 30);
+    int groupNice = i("autogroup-nice", 0);
+    Path group = Path.of("/proc/self/autogroup");
+    if (groupNice > 0 && Files.exists(group)) {
+      // This process's own session (setsid): its weight against the server's and the harness's sessions.
+      try {
+        Files.writeString(group, Integer.toString(groupNice));
+      } catch (IOException e) {
+        System.err.println("flood: could not lower its autogroup's weight: " + e);
+      }
+    }
+    System.out.println("READY");
+    System.out.flush();
+    new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+    long cpu0 = cpuNanos();
+    long t0 = System.nanoTime();
+    Samples n = openLoop(d("n-rate", 600), duration, i("n-connections", 64), k -> nStep.run(from + k), t0);
+    double wall = (System.nanoTime() - t0) / 1e9;
+    Map<String, Object> nr = report(n, wall, (cpuNanos() - cpu0) / 1e9, "metric_points");
+    // Rates over the phase: every request was sent inside it; answers may come later (drain).
+    nr.put("sent_per_s", round((n.ok + n.errors + n.throttled) / duration));
+    nr.put("accepted_per_s", round(n.ok / duration));
+    nr.put("drain_s", round(wall - duration));
+    return nr;
+  }
+
+  /** A running flood process: started and ready, released by {@link #go}, read by {@link #result}. */
+  record Flood(Process p, java.io.BufferedReader out) {
+    static Flood start(List<String> args, int nice) throws IOException {
+      List<String> cmd = new ArrayList<>();
+      // Its own session, so its own scheduler autogroup on Linux: with autogroups on (the default),
+      // CPU is shared between sessions first and `nice` only counts within one, so a flood in the
+      // harness's session would get as much CPU as the server's whole session, nice or not.
+      if (nice > 0) cmd.addAll(List.of("setsid", "nice", "-n", Integer.toString(nice)));
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), "LoadGen", "flood"));
+      cmd.addAll(args);
+      if (nice > 0) cmd.addAll(List.of("--autogroup-nice", Integer.toString(nice)));
+      Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      var out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String first = out.readLine();
+      if (!"READY".equals(first)) throw die("flood process did not start: " + first);
+      return new Flood(p, out);
+    }
+
+    void go() throws IOException {
+      p.getOutputStream().write('\n');
+      p.getOutputStream().flush();
+    }
+
+    /** The flood's report, as the JSON object it printed. */
+    Raw result(double timeoutS) throws Exception {
+      StringBuilder b = new StringBuilder();
+      for (String line; (line = out.readLine()) != null; ) b.append(line);
+      if (!p.waitFor((long) timeoutS, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw die("flood process did not finish");
+      }
+      if (p.exitValue() != 0) throw die("flood process failed: exit " + p.exitValue());
+      String json = b.toString().trim();
+      if (!json.startsWith("{")) throw die("flood process printed no report: " + json);
+      return new Raw(json);
+    }
+  }
+
   /**
    * Tenant Q (--q-url/--q-token): open loop at --q-rate/s alternating runs/get and a small
    * log-batch (--q-points), alone for --phase seconds, then again while tenant N (--n-url/--n-token)
    * floods log-batch (--n-points) at --n-rate/s over --n-connections connections.
+   *
+   * <p>N's flood runs in its own JVM (at --flood-nice, default 10): N's clients are other teams'
+   * training jobs on other machines, and on one 2-core box a flood generator inside Q's JVM would
+   * add its own GC pauses and thread scheduling to Q's measured latency, and at normal priority it
+   * takes the server's CPU, which N's real clients would not. Its offered rate is reported, so a
+   * flood that could not keep up shows.
    */
   static Map<String, Object> noisy() throws Exception {
     Api qa = new Api(req("q-url"), s("q-token", ""));
@@ -915,6 +1008,7 @@ public class LoadGen {
     int nConn = i("n-connections", 64);
     int qPoints = i("q-points", 10);
     int nPoints = i("n-points", 100);
+    int nice = i("flood-nice", 10);
     String qRun = createRun(qa, experiment(qa, "bench-quiet"), "quiet", null);
     String nRun = createRun(na, experiment(na, "bench-noisy"), "noisy", null);
     Step qStep = k -> {
@@ -927,54 +1021,61 @@ public class LoadGen {
       qa.post("/runs/log-batch", b.append('}').toString());
       return qPoints;
     };
-    Step nStep = k -> {
-      StringBuilder b = new StringBuilder("{\"run_id\":").append(q(nRun)).append(",\"metrics\":");
-      metrics(b, "n", 10, nPoints, k * 100, System.currentTimeMillis());
-      na.post("/runs/log-batch", b.append('}').toString());
-      return nPoints;
-    };
-    // Warm-up, untimed: both paths compiled by the JIT before either phase.
-    openLoop(qRate, Math.min(5, phase / 3), 64, qStep, System.nanoTime());
+    List<String> floodArgs = new ArrayList<>(List.of("--n-url", req("n-url"), "--n-token", s("n-token", ""),
+        "--n-run", nRun, "--n-rate", Double.toString(nRate), "--n-connections", Integer.toString(nConn),
+        "--n-points", Integer.toString(nPoints)));
+    // Warm-up, untimed: Q's loop and N's flood together for --warmup seconds, then a pause for the
+    // flood's last answers to drain. On a 2-core machine a JVM server compiles for about a minute
+    // under load (C2 took 0.6 of a core 45 s into a flood), and the measured phases must compare
+    // Q alone with Q beside N, not a cold server with a warm one.
+    double warm = d("warmup", 60);
+    long qFrom = 0;
+    if (warm > 0) {
+      List<String> wa = new ArrayList<>(floodArgs);
+      wa.addAll(List.of("--duration", Double.toString(warm), "--step-from", "0"));
+      Flood wf = Flood.start(wa, nice);
+      wf.go();
+      openLoop(qRate, warm, 64, qStep, System.nanoTime());
+      wf.result(warm + 600);
+      qFrom = (long) (qRate * warm) + 1;
+      Thread.sleep(3000);
+    }
+    long qa0 = qFrom;
+    Step qAlone = k -> qStep.run(qa0 + k);
     long cpu0 = cpuNanos();
     long t0 = System.nanoTime();
-    Samples alone = openLoop(qRate, phase, 64, qStep, t0);
+    Samples alone = openLoop(qRate, phase, 64, qAlone, t0);
     double aloneWall = (System.nanoTime() - t0) / 1e9;
     double aloneCpu = (cpuNanos() - cpu0) / 1e9;
-    long t1 = System.nanoTime();
+    long qw0 = qa0 + (long) (qRate * phase) + 1;
+    Step qWith = k -> qStep.run(qw0 + k);
+    List<String> fa = new ArrayList<>(floodArgs);
+    fa.addAll(List.of("--duration", Double.toString(phase), "--step-from", Long.toString((long) (nRate * warm) + 1)));
+    Flood f = Flood.start(fa, nice);
     cpu0 = cpuNanos();
-    AtomicReference<Samples> nRes = new AtomicReference<>();
-    AtomicReference<Throwable> nErr = new AtomicReference<>();
-    Thread flood = Thread.ofVirtual().start(() -> {
-      try {
-        nRes.set(openLoop(nRate, phase, nConn, nStep, t1));
-      } catch (Throwable t) {
-        nErr.set(t);
-      }
-    });
-    Samples with = openLoop(qRate, phase, 64, qStep, t1);
+    f.go();
+    long t1 = System.nanoTime();
+    Samples with = openLoop(qRate, phase, 64, qWith, t1);
     double qWithWall = (System.nanoTime() - t1) / 1e9;
-    flood.join(Duration.ofSeconds((long) phase + 600));
-    double withWall = (System.nanoTime() - t1) / 1e9;
-    double withCpu = (cpuNanos() - cpu0) / 1e9;
-    if (nErr.get() != null) throw die("flood failed: " + nErr.get());
-    Samples n = nRes.get();
+    double qWithCpu = (cpuNanos() - cpu0) / 1e9;
+    Raw nr = f.result(phase + 600);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("phase_s", phase);
+    m.put("warmup_s", warm);
+    m.put("flood_nice", nice);
     m.put("q_rate", qRate);
     m.put("n_offered_rate", nRate);
     m.put("n_connections", nConn);
     m.put("q_alone", report(alone, aloneWall, aloneCpu, "metric_points"));
-    m.put("q_with_n", report(with, qWithWall, withCpu, "metric_points"));
-    Map<String, Object> nr = report(n, withWall, withCpu, "metric_points");
-    // Rates over the phase: every request was sent inside it; answers may come later (drain).
-    nr.put("sent_per_s", round((n.ok + n.errors + n.throttled) / phase));
-    nr.put("accepted_per_s", round(n.ok / phase));
-    nr.put("drain_s", round(withWall - phase));
+    m.put("q_with_n", report(with, qWithWall, qWithCpu, "metric_points"));
     m.put("n_flood", nr);
     return m;
   }
 
   // ------------------------------------------------------------------ JSON out
+
+  /** JSON written as it is (a child process's report). */
+  record Raw(String json) {}
 
   static String json(Object o) {
     StringBuilder b = new StringBuilder();
@@ -985,6 +1086,7 @@ public class LoadGen {
   @SuppressWarnings("unchecked")
   static void write(StringBuilder b, Object o) {
     if (o == null) b.append("null");
+    else if (o instanceof Raw r) b.append(r.json());
     else if (o instanceof String str) b.append(q(str));
     else if (o instanceof Double dd) b.append(dd.isNaN() || dd.isInfinite() ? "null" : String.format(Locale.ROOT, "%s", dd));
     else if (o instanceof Number || o instanceof Boolean) b.append(o);

@@ -240,6 +240,8 @@ def start_atrium(cls: str, work: Path, p: dict | None, open_limits: bool = True,
     cmd = [JAVA, *heap]
     if quick:  # the smoke: start fast rather than run fast
         cmd += ["-XX:TieredStopAtLevel=1", "-Xshare:auto"]
+    # GC pauses, for the record (a pause stalls every request in flight): cheap, and kept with the server log.
+    cmd.append(f"-Xlog:gc:file={s.workdir / 'gc.log'}")
     if jfr:
         cmd.append(f"-XX:StartFlightRecording=filename={s.workdir / 'atrium.jfr'},settings=profile,dumponexit=true")
     cmd += ["-cp", f"{BUILD / 'atrium.jar'}:{BUILD / 'lib'}/*", "io.atrium.Atrium", "serve", "--port", str(port),
@@ -371,6 +373,7 @@ def sizes(a: argparse.Namespace) -> dict:
     return {
         "duration_s": a.duration,
         "warmup_s": a.warmup,
+        "server_warmup_s": a.server_warmup,
         "w3_runs": a.w3_runs or (100_000 if a.full else 10_000),
         "w3_deep_page": a.deep_page,
         "w4_points": a.w4_points or (1_000_000 if a.full else 100_000),
@@ -400,6 +403,20 @@ def tracking_workloads(s: Server, z: dict) -> dict:
     res: dict = {}
     D, W = str(z["duration_s"]), str(z["warmup_s"])
     timed = ["--duration", D, "--warmup", W]
+    # Server warm-up, untimed and the same for every server: the write paths of W1, W2 and W5 for
+    # z["server_warmup_s"] seconds in all. A JVM server on 2 cores is still compiling a minute into
+    # its first load (C2 used 0.6 of a core 45 s into W2, and W2 ran 160 req/s in a 10 s window
+    # against more than 900 req/s over 110 s); the peers are interpreted (MLflow) or ahead-of-time
+    # compiled (FastTrackML) and gain little from it, but get the same warm-up.
+    ws = z["server_warmup_s"]
+    if ws > 0:
+        part = str(round(ws / 3, 1))
+        warm: dict = {}
+        for op, args in (("ingest", ["--clients", "8", "--experiment-name", "warm-up"]),
+                         ("chatty", ["--clients", "8"]), ("runs", ["--clients", "16"])):
+            guarded(warm, op, lambda: loadgen(op, auth(s) + args + ["--duration", part], server=s))
+        res["server_warmup"] = {k: {"throughput_per_s": v.get("throughput_per_s"), "error": v.get("error")}
+                                for k, v in warm.items()}
     guarded(res, "W1_ingest_8", lambda: loadgen("ingest", auth(s) + ["--clients", "8", "--experiment-name", "w1-8"] + timed, server=s))
     guarded(res, "W1_ingest_64", lambda: loadgen("ingest", auth(s) + ["--clients", "64", "--experiment-name", "w1-64"] + timed, server=s))
     guarded(res, "W2_chatty_8", lambda: loadgen("chatty", auth(s) + ["--clients", "8"] + timed, server=s))
@@ -533,7 +550,7 @@ def noisy(cls: str, work: Path, p: dict | None, a: argparse.Namespace) -> dict:
             f"N accepted {acc}/s of limit {a.n_limit}, 429s {n['throttled_429']}")
         return out
 
-    return run_server(start_atrium, cls, work, p, body, open_limits=False, tenants=("q", "n"))
+    return run_server(start_atrium, cls, work, p, body, open_limits=False, tenants=("q", "n"), jfr=not a.no_profile)
 
 
 # ----------------------------------------------------------------------------- reporting
@@ -717,6 +734,9 @@ def tracking_md(res: dict) -> tuple[list[str], list[str]]:
 
 def noisy_md(res: dict) -> list[str]:
     lines = ["## Noisy neighbour (Atrium only)", "",
+             "Each class: a 60 s warm-up of Q and N together, then Q alone for 30 s, then Q beside N's flood for 30 s. "
+             "N's flood is its own JVM in its own session at nice 10 (bench/README.md says why); "
+             "Atrium's GC pauses are in `gc.log` in its work dir.", "",
              "| class | Q p50 alone ms | Q p99 alone ms | Q p50 with N ms | Q p99 with N ms | Q p99 ratio (≤ 1.25) | "
              "N limit rps | N offered req/s | N accepted req/s (±10%) | N 429s | targets met |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
@@ -879,6 +899,16 @@ def cmd_smoke(a: argparse.Namespace) -> int:
         if bad:
             log(f"smoke FAILED: {json.dumps(r)}")
             return 1
+        # The noisy-neighbour op too: it starts its flood as a child JVM, which must not rot either.
+        u = f"{s.admin_url}/t/bench"
+        r = loadgen("noisy", ["--q-url", u, "--q-token", s.token, "--n-url", u, "--n-token", s.token, "--phase", "1",
+                              "--warmup", "0", "--q-rate", "5", "--n-rate", "20", "--n-connections", "2"],
+                    timeout=120, server=s)
+        n = r["n_flood"]
+        log(f"smoke: noisy Q {r['q_with_n']['ok']} requests beside N's {n['ok']}")
+        if r["q_with_n"]["ok"] == 0 or n["ok"] == 0 or r["q_with_n"]["errors"] or n["errors"]:
+            log(f"smoke FAILED: {json.dumps(r)}")
+            return 1
         return 0
     except Exception as e:  # noqa: BLE001
         log(f"smoke FAILED: {e}")
@@ -899,6 +929,8 @@ def main() -> int:
     ap.add_argument("--classes", default="embedded,production")
     ap.add_argument("--duration", type=float, default=10, help="seconds of each timed workload (default 10)")
     ap.add_argument("--warmup", type=float, default=3, help="untimed seconds before each timed workload (default 3)")
+    ap.add_argument("--server-warmup", type=float, default=60,
+                    help="untimed seconds of W1/W2/W5 writes against each server before its workloads (default 60)")
     ap.add_argument("--w3-runs", type=int, default=0)
     ap.add_argument("--deep-page", type=int, default=20, help="page number of W3's deep page (default 20: offset 1,900)")
     ap.add_argument("--w4-points", type=int, default=0)
@@ -970,7 +1002,8 @@ def main() -> int:
         results["meta"]["load_after"] = uptime()
         results["meta"]["wall_s"] = round(time.monotonic() - t0)
         write_results(results, out, full_run=a.command == "all")
-        shutil.rmtree(work, ignore_errors=True)
+        if os.environ.get("ATRIUM_BENCH_KEEP_WORK") != "1":  # kept for a look at the servers' logs
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
