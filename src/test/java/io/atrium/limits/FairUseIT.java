@@ -159,4 +159,94 @@ class FairUseIT {
           .contains("jvm_memory_used_bytes");
     }
   }
+  /**
+   * Two requests on one keep-alive connection: a 429 whose 200 KB body the server never needed,
+   * then another request. The connection must still answer the second request, or the first answer
+   * must have said {@code Connection: close}; a connection silently dropped after a 429 made clients
+   * that reuse connections fail their next request with no bytes at all.
+   */
+  @ParameterizedTest
+  @MethodSource("kinds")
+  void aRefusedRequestsUnreadBodyDoesNotBreakTheConnection(TestDatabases.Kind kind) throws Exception {
+    try (TestServer s = TestServer.start(kind)) {
+      s.createTenant("noisy");
+      String n = s.createUser("nora", "noisy", "editor");
+      TestServer.expectOk(putLimits(s, s.adminToken(), "noisy", Map.of("rps", 1, "burst", 1)));
+      StringBuilder big = new StringBuilder("{\"run_id\":\"x\",\"metrics\":[");
+      for (int i = 0; i < 3000; i++) {
+        big.append(i == 0 ? "" : ",").append("{\"key\":\"loss\",\"value\":0.5,\"timestamp\":1,\"step\":").append(i).append('}');
+      }
+      byte[] body = big.append("]}").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(body.length).isGreaterThan(100_000);
+      int port = Integer.parseInt(s.url().substring(s.url().lastIndexOf(':') + 1));
+      try (java.net.Socket sock = new java.net.Socket("127.0.0.1", port)) {
+        sock.setSoTimeout(30_000);
+        var in = new java.io.BufferedInputStream(sock.getInputStream());
+        var out = sock.getOutputStream();
+        String head = "POST /t/noisy/api/2.0/mlflow/runs/log-batch HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Authorization: Bearer " + n + "\r\nContent-Type: application/json\r\nContent-Length: ";
+        int refused = 0;
+        String closing = null;
+        // The burst of 1 is spent by the first (a 404 for the made-up run); the next ones are refused.
+        for (int k = 0; k < 3 && closing == null; k++) {
+          out.write((head + body.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+          out.write(body);
+          out.flush();
+          String[] answer = readResponse(in);
+          if (answer[0].contains(" 429 ")) {
+            refused++;
+          }
+          if (answer[1].toLowerCase(java.util.Locale.ROOT).contains("connection: close")) {
+            closing = answer[0];
+          }
+        }
+        assertThat(refused).as("requests refused with 429").isGreaterThan(0);
+        assertThat(closing).as("a small JSON body is drained, so the connection stays open").isNull();
+        out.write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        out.flush();
+        assertThat(readResponse(in)[0]).as("the same connection answers after the 429s").contains(" 200 ");
+      }
+    }
+  }
+
+  /** One HTTP/1.1 response from {@code in}: status line and headers; the body (Content-Length or chunked) is read past. */
+  private static String[] readResponse(java.io.InputStream in) throws java.io.IOException {
+    String status = line(in);
+    if (status == null) {
+      throw new java.io.EOFException("the connection was closed before an answer");
+    }
+    StringBuilder headers = new StringBuilder();
+    long length = 0;
+    boolean chunked = false;
+    for (String h; (h = line(in)) != null && !h.isEmpty(); ) {
+      headers.append(h).append('\n');
+      String lower = h.toLowerCase(java.util.Locale.ROOT);
+      if (lower.startsWith("content-length:")) {
+        length = Long.parseLong(h.substring(15).trim());
+      } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+        chunked = true;
+      }
+    }
+    if (chunked) {
+      for (long size; (size = Long.parseLong(line(in).split(";")[0].trim(), 16)) > 0; ) {
+        in.readNBytes((int) size);
+        line(in);
+      }
+      line(in);
+    } else {
+      in.readNBytes((int) length);
+    }
+    return new String[] {status, headers.toString()};
+  }
+
+  private static String line(java.io.InputStream in) throws java.io.IOException {
+    StringBuilder b = new StringBuilder();
+    for (int c; (c = in.read()) != -1; ) {
+      if (c == '\n') {
+        return b.toString().stripTrailing();
+      }
+      b.append((char) c);
+    }
+    return b.isEmpty() ? null : b.toString();
+  }
 }
