@@ -736,7 +736,7 @@ def noisy_md(res: dict) -> list[str]:
     lines = ["## Noisy neighbour (Atrium only)", "",
              "Each class: a 60 s warm-up of Q and N together, then Q alone for 30 s, then Q beside N's flood for 30 s. "
              "N's flood is its own JVM in its own session at nice 10 (bench/README.md says why); "
-             "Atrium's GC pauses are in `gc.log` in its work dir.", "",
+             "Atrium's GC log is kept in its work dir with `ATRIUM_BENCH_KEEP_WORK=1`.", "",
              "| class | Q p50 alone ms | Q p99 alone ms | Q p50 with N ms | Q p99 with N ms | Q p99 ratio (≤ 1.25) | "
              "N limit rps | N offered req/s | N accepted req/s (±10%) | N 429s | targets met |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
