@@ -209,5 +209,6 @@ final class ArtifactServers implements AutoCloseable {
   @Override
   public void close() {
     atrium.close();
+    io.atrium.testing.TestServer.deleteTree(config.dataDir());
   }
 }

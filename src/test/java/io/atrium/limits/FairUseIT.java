@@ -123,8 +123,9 @@ class FairUseIT {
       assertThat(TestServer.expectOk(s.get(bob, "/api/atrium/v1/tenants/globex/usage")).json().path("buckets")).isEmpty();
       assertThat(s.get(bob, "/api/atrium/v1/tenants/acme/usage").status()).isEqualTo(404);
 
-      // Restart on the same database: the counts are still there.
-      s.close();
+      // Restart on the same database: the counts are still there. (Only the server stops here:
+      // closing the TestServer would also remove its data dir.)
+      s.atrium().close();
       try (Atrium again = Atrium.start(s.config())) {
         TestServer.Response r = TestServer.send(java.net.http.HttpRequest.newBuilder(
                 java.net.URI.create("http://127.0.0.1:" + again.port() + "/api/atrium/v1/tenants/acme/usage?granularity=day"))

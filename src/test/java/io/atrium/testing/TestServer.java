@@ -158,5 +158,27 @@ public final class TestServer implements AutoCloseable {
   @Override
   public void close() {
     atrium.close();
+    deleteTree(config.dataDir());
+  }
+
+  /**
+   * Removes a test server's temporary data dir (H2 files, local artifacts) once it has stopped, so
+   * that a full test run does not leave hundreds of them in the temp dir. Best effort.
+   */
+  public static void deleteTree(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // best effort: a file still held open is left for the OS's temp cleaning
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      // best effort, as above
+    }
   }
 }
