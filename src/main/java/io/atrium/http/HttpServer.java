@@ -284,7 +284,8 @@ public final class HttpServer {
     }
     Route route = ctx.attribute(ROUTE_ATTRIBUTE);
     long length = ctx.contentLength();
-    if (length == 0) {
+    // No Content-Length and no Transfer-Encoding: an HTTP/1.1 request without a body (a DELETE, a bare POST).
+    if (length == 0 || (length < 0 && ctx.header("Transfer-Encoding") == null)) {
       return;
     }
     boolean raw = route != null && route.handler() instanceof Route.RawBody;
