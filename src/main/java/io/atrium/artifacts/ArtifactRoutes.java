@@ -133,7 +133,7 @@ public final class ArtifactRoutes {
         if (first >= size || last < first) {
           ctx.header("Content-Range", "bytes */" + size);
           ctx.status(416);
-          ctx.json(Map.of("error_code", ErrorCode.INVALID_PARAMETER_VALUE.name(), "message", "Range not satisfiable"));
+          Json.write(ctx, Map.of("error_code", ErrorCode.INVALID_PARAMETER_VALUE.name(), "message", "Range not satisfiable"));
           return;
         }
         offset = first;
@@ -168,13 +168,13 @@ public final class ArtifactRoutes {
     ArtifactPath path = pathAfter(ctx, "/mlflow-artifacts/artifacts/");
     long length = ctx.req().getContentLengthLong();
     artifacts.upload(rc, path, ctx.req().getInputStream(), length);
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void delete(Context ctx) {
     RequestContext rc = RequestContext.of(ctx);
     artifacts.delete(rc, pathAfter(ctx, "/mlflow-artifacts/artifacts/"));
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void listProxied(Context ctx) {
@@ -184,7 +184,7 @@ public final class ArtifactRoutes {
     for (ArtifactStorage.Entry e : artifacts.list(rc, dir)) {
       files.add(fileInfo(e.name(), e));
     }
-    ctx.json(files.isEmpty() ? Map.of() : Map.of("files", files));
+    Json.write(ctx, files.isEmpty() ? Map.of() : Map.of("files", files));
   }
 
   private void listRun(Context ctx) {
@@ -208,7 +208,7 @@ public final class ArtifactRoutes {
       body.put("files", files);
     }
     l.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private static Map<String, Object> fileInfo(String path, ArtifactStorage.Entry e) {
@@ -245,7 +245,7 @@ public final class ArtifactRoutes {
       c.put("headers", Map.of());
       credentials.add(c);
     }
-    ctx.json(Map.of("upload_id", created.uploadId(), "credentials", credentials));
+    Json.write(ctx, Map.of("upload_id", created.uploadId(), "credentials", credentials));
   }
 
   private void completeMultipart(Context ctx) {
@@ -269,7 +269,7 @@ public final class ArtifactRoutes {
       listed.add(new MultipartUploads.ClientPart(num.asInt(), etag == null || etag.isNull() ? null : etag.asText()));
     }
     uploads.complete(rc, path, uploadId, listed);
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void abortMultipart(Context ctx) {
@@ -278,7 +278,7 @@ public final class ArtifactRoutes {
     ArtifactPath dir = pathAfter(ctx, "/mlflow-artifacts/mpu/abort/");
     JsonNode body = Json.readTree(ctx);
     uploads.abort(rc, MultipartUploads.target(dir, text(body, "path")), text(body, "upload_id"));
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private static String text(JsonNode body, String field) {
@@ -295,16 +295,16 @@ public final class ArtifactRoutes {
     int part;
     long expires;
     try {
-      tenant = Long.parseLong(ctx.pathParam("tenant_id"));
-      part = Integer.parseInt(ctx.pathParam("part_number"));
+      tenant = Long.parseLong(Route.pathParam(ctx, "tenant_id"));
+      part = Integer.parseInt(Route.pathParam(ctx, "part_number"));
       expires = Long.parseLong(String.valueOf(ctx.queryParam("expires")));
     } catch (NumberFormatException e) {
       throw MlflowError.notFound("No such upload part");
     }
-    String etag = uploads.putPart(tenant, ctx.pathParam("upload_id"), part, expires, ctx.queryParam("sig"),
+    String etag = uploads.putPart(tenant, Route.pathParam(ctx, "upload_id"), part, expires, ctx.queryParam("sig"),
         ctx.req().getInputStream(), ctx.req().getContentLengthLong());
     ctx.header("ETag", etag);
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void gc(Context ctx) {
@@ -321,6 +321,6 @@ public final class ArtifactRoutes {
     out.put("directories_removed", r.directories());
     out.put("files_removed", r.files());
     out.put("bytes_freed", r.bytesFreed());
-    ctx.json(out);
+    Json.write(ctx, out);
   }
 }

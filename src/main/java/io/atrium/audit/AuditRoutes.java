@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.atrium.authz.Role;
 import io.atrium.common.MlflowError;
+import io.atrium.http.Json;
 import io.atrium.http.RequestContext;
 import io.atrium.http.Route;
 import io.atrium.http.Route.Scope;
@@ -44,7 +45,7 @@ public final class AuditRoutes {
   }
 
   private void listTenant(Context ctx) {
-    page(ctx, Optional.of(tenantService.requireRole(RequestContext.of(ctx), ctx.pathParam("name"), Role.ADMIN)));
+    page(ctx, Optional.of(tenantService.requireRole(RequestContext.of(ctx), Route.pathParam(ctx, "name"), Role.ADMIN)));
   }
 
   private void page(Context ctx, Optional<Tenant> tenant) {
@@ -59,7 +60,7 @@ public final class AuditRoutes {
     if (entries.size() == limit) {
       body.put("next_before", entries.get(entries.size() - 1).seq());
     }
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private void verify(Context ctx) {
@@ -70,7 +71,7 @@ public final class AuditRoutes {
     body.put("entries_checked", v.entriesChecked());
     v.firstBadSeq().ifPresent(s -> body.put("first_bad_seq", s));
     body.put("detail", v.detail());
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private Map<String, Object> json(AuditEntry e, Optional<Tenant> known) {

@@ -15,7 +15,7 @@ public final class HealthRoutes {
 
   public List<Route> routes() {
     return List.of(
-        Route.read(HandlerType.GET, "/health", Route.Scope.PUBLIC, ctx -> ctx.json(Map.of("status", "ok"))),
+        Route.read(HandlerType.GET, "/health", Route.Scope.PUBLIC, ctx -> Json.write(ctx, Map.of("status", "ok"))),
         Route.read(
             HandlerType.GET,
             "/ready",
@@ -23,7 +23,8 @@ public final class HealthRoutes {
             ctx -> {
               // Migrations run before the server starts listening, so a reachable database is a migrated one.
               boolean ok = db.ready();
-              ctx.status(ok ? 200 : 503).json(Map.of("status", ok ? "ready" : "database unavailable"));
+              ctx.status(ok ? 200 : 503);
+              Json.write(ctx, Map.of("status", ok ? "ready" : "database unavailable"));
             }));
   }
 }

@@ -2,8 +2,10 @@ package io.atrium.http;
 
 import static java.util.Objects.requireNonNull;
 
+import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
+import java.util.Map;
 
 /**
  * One entry of the route table. The table is plain data so that the security suite can enumerate
@@ -34,6 +36,23 @@ public record Route(HandlerType method, String path, Scope scope, boolean mutate
     requireNonNull(path);
     requireNonNull(scope);
     requireNonNull(handler);
+  }
+
+  static final String PARAMS_ATTRIBUTE = "atrium.path-params";
+
+  /** The decoded path parameters of the request's route ({@code {name}} and {@code <name>} segments). */
+  public static Map<String, String> pathParams(Context ctx) {
+    Map<String, String> params = ctx.attribute(PARAMS_ATTRIBUTE);
+    return params == null ? Map.of() : params;
+  }
+
+  /** One path parameter of the request's route; a name the route does not have is a programming error. */
+  public static String pathParam(Context ctx, String name) {
+    String v = pathParams(ctx).get(name);
+    if (v == null) {
+      throw new IllegalStateException("route has no path parameter '" + name + "'");
+    }
+    return v;
   }
 
   public static Route read(HandlerType method, String path, Scope scope, Handler handler) {

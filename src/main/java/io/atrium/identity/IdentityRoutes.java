@@ -53,7 +53,7 @@ public final class IdentityRoutes {
     RequestContext rc = RequestContext.of(ctx);
     Map<String, Object> m = principalJson(rc.principal());
     m.put("tenants", tenants.listForPrincipal(rc.principal().id()).stream().map(t -> t.name()).toList());
-    ctx.json(Map.of("principal", m));
+    Json.write(ctx, Map.of("principal", m));
   }
 
   private void createUser(Context ctx) {
@@ -65,58 +65,58 @@ public final class IdentityRoutes {
             Optional.ofNullable(req.tenant()),
             Optional.ofNullable(req.role()).map(Role::parse),
             Boolean.TRUE.equals(req.platformAdmin()));
-    ctx.json(Map.of("principal", principalJson(p)));
+    Json.write(ctx, Map.of("principal", principalJson(p)));
   }
 
   private void createServiceAccount(Context ctx) {
     CreateServiceAccount req = Json.read(ctx, CreateServiceAccount.class);
     Role role = req.role() == null ? Role.EDITOR : Role.parse(req.role());
-    ctx.json(Map.of("principal",
-        principalJson(identities.createServiceAccount(RequestContext.of(ctx), ctx.pathParam("name"), req.name(), role))));
+    Json.write(ctx, Map.of("principal",
+        principalJson(identities.createServiceAccount(RequestContext.of(ctx), Route.pathParam(ctx, "name"), req.name(), role))));
   }
 
   private void members(Context ctx) {
-    ctx.json(Map.of("members",
-        identities.members(RequestContext.of(ctx), ctx.pathParam("name")).stream().map(IdentityRoutes::memberJson).toList()));
+    Json.write(ctx, Map.of("members",
+        identities.members(RequestContext.of(ctx), Route.pathParam(ctx, "name")).stream().map(IdentityRoutes::memberJson).toList()));
   }
 
   private void setMember(Context ctx) {
     SetMember req = Json.read(ctx, SetMember.class);
-    ctx.json(Map.of("member", memberJson(identities.setMember(
-        RequestContext.of(ctx), ctx.pathParam("name"), ctx.pathParam("principal"), Role.parse(req.role())))));
+    Json.write(ctx, Map.of("member", memberJson(identities.setMember(
+        RequestContext.of(ctx), Route.pathParam(ctx, "name"), Route.pathParam(ctx, "principal"), Role.parse(req.role())))));
   }
 
   private void removeMember(Context ctx) {
-    identities.removeMember(RequestContext.of(ctx), ctx.pathParam("name"), ctx.pathParam("principal"));
-    ctx.json(Map.of());
+    identities.removeMember(RequestContext.of(ctx), Route.pathParam(ctx, "name"), Route.pathParam(ctx, "principal"));
+    Json.write(ctx, Map.of());
   }
 
   private void createToken(Context ctx) {
     CreateToken req = Json.read(ctx, CreateToken.class);
     IdentityService.NewToken t =
         identities.createToken(
-            RequestContext.of(ctx), ctx.pathParam("principal"), req.name(), Optional.ofNullable(req.expiresInDays()));
-    Map<String, Object> m = tokenJson(t.info(), ctx.pathParam("principal"));
+            RequestContext.of(ctx), Route.pathParam(ctx, "principal"), req.name(), Optional.ofNullable(req.expiresInDays()));
+    Map<String, Object> m = tokenJson(t.info(), Route.pathParam(ctx, "principal"));
     m.put("token", t.token());
-    ctx.json(Map.of("token", m));
+    Json.write(ctx, Map.of("token", m));
   }
 
   private void tokens(Context ctx) {
-    String principal = ctx.pathParam("principal");
-    ctx.json(Map.of("tokens",
+    String principal = Route.pathParam(ctx, "principal");
+    Json.write(ctx, Map.of("tokens",
         identities.tokens(RequestContext.of(ctx), principal).stream().map(t -> tokenJson(t, principal)).toList()));
   }
 
   private void revokeToken(Context ctx) {
     long id;
     try {
-      id = Long.parseLong(ctx.pathParam("id"));
+      id = Long.parseLong(Route.pathParam(ctx, "id"));
     } catch (NumberFormatException e) {
       // Not echoed: what was sent here instead of a numeric id may well be the token itself.
       throw MlflowError.notFound("Token does not exist: token ids are numbers, as listed by GET .../tokens");
     }
     ApiToken t = identities.revokeToken(RequestContext.of(ctx), id);
-    ctx.json(Map.of("token", tokenJson(t, null)));
+    Json.write(ctx, Map.of("token", tokenJson(t, null)));
   }
 
   private Map<String, Object> principalJson(Principal p) {

@@ -37,14 +37,14 @@ public final class LimitRoutes {
 
   private void get(Context ctx) {
     RequestContext rc = RequestContext.of(ctx);
-    Tenant t = tenants.requireRole(rc, ctx.pathParam("name"), Role.ADMIN);
-    ctx.json(Map.of("limits", json(limits.get(t))));
+    Tenant t = tenants.requireRole(rc, Route.pathParam(ctx, "name"), Role.ADMIN);
+    Json.write(ctx, Map.of("limits", json(limits.get(t))));
   }
 
   private void set(Context ctx) {
     RequestContext rc = RequestContext.of(ctx);
     SetLimits req = Json.read(ctx, SetLimits.class);
-    Tenant t = tenants.requireRole(rc, ctx.pathParam("name"), Role.OWNER);
+    Tenant t = tenants.requireRole(rc, Route.pathParam(ctx, "name"), Role.OWNER);
     TenantLimits updated =
         limits.set(
             rc,
@@ -55,7 +55,7 @@ public final class LimitRoutes {
                 Optional.ofNullable(req.concurrency()),
                 Optional.ofNullable(req.runsPerMinute()),
                 req.storageBytes() == null ? OptionalLong.empty() : OptionalLong.of(req.storageBytes())));
-    ctx.json(Map.of("limits", json(updated)));
+    Json.write(ctx, Map.of("limits", json(updated)));
   }
 
   static Map<String, Object> json(TenantLimits l) {

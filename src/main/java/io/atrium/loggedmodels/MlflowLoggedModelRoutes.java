@@ -83,40 +83,40 @@ public final class MlflowLoggedModelRoutes {
     CreateLoggedModel r = Json.read(ctx, CreateLoggedModel.class);
     LoggedModel m = models.create(RequestContext.of(ctx), r.experimentId(), r.name(), r.modelType(), r.sourceRunId(),
         map(r.params(), "params"), map(r.tags(), "tags"));
-    ctx.json(Map.of("model", LoggedModelJson.of(m)));
+    Json.write(ctx, Map.of("model", LoggedModelJson.of(m)));
   }
 
   private void get(Context ctx) {
     boolean allowDeleted = "true".equalsIgnoreCase(ctx.queryParam("allow_deleted"));
-    ctx.json(Map.of("model", LoggedModelJson.of(models.get(RequestContext.of(ctx), ctx.pathParam("model_id"), allowDeleted))));
+    Json.write(ctx, Map.of("model", LoggedModelJson.of(models.get(RequestContext.of(ctx), Route.pathParam(ctx, "model_id"), allowDeleted))));
   }
 
   private void finalizeModel(Context ctx) {
     Finalize r = Json.read(ctx, Finalize.class);
-    ctx.json(Map.of("model",
-        LoggedModelJson.of(models.finalizeModel(RequestContext.of(ctx), ctx.pathParam("model_id"), r.status()))));
+    Json.write(ctx, Map.of("model",
+        LoggedModelJson.of(models.finalizeModel(RequestContext.of(ctx), Route.pathParam(ctx, "model_id"), r.status()))));
   }
 
   private void delete(Context ctx) {
-    models.delete(RequestContext.of(ctx), ctx.pathParam("model_id"));
-    ctx.json(Map.of());
+    models.delete(RequestContext.of(ctx), Route.pathParam(ctx, "model_id"));
+    Json.write(ctx, Map.of());
   }
 
   private void setTags(Context ctx) {
     Tags r = Json.read(ctx, Tags.class);
-    models.setTags(RequestContext.of(ctx), ctx.pathParam("model_id"), map(r.tags(), "tags"));
-    ctx.json(Map.of());
+    models.setTags(RequestContext.of(ctx), Route.pathParam(ctx, "model_id"), map(r.tags(), "tags"));
+    Json.write(ctx, Map.of());
   }
 
   private void deleteTag(Context ctx) {
-    models.deleteTag(RequestContext.of(ctx), ctx.pathParam("model_id"), ctx.pathParam("tag_key"));
-    ctx.json(Map.of());
+    models.deleteTag(RequestContext.of(ctx), Route.pathParam(ctx, "model_id"), Route.pathParam(ctx, "tag_key"));
+    Json.write(ctx, Map.of());
   }
 
   private void logParams(Context ctx) {
     Params r = Json.read(ctx, Params.class);
-    models.logParams(RequestContext.of(ctx), ctx.pathParam("model_id"), map(r.params(), "params"));
-    ctx.json(Map.of());
+    models.logParams(RequestContext.of(ctx), Route.pathParam(ctx, "model_id"), map(r.params(), "params"));
+    Json.write(ctx, Map.of());
   }
 
   private void search(Context ctx) {
@@ -141,7 +141,7 @@ public final class MlflowLoggedModelRoutes {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("models", page.models().stream().map(LoggedModelJson::of).toList());
     page.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   /**
@@ -152,7 +152,7 @@ public final class MlflowLoggedModelRoutes {
   private void listArtifacts(Context ctx) {
     RequestContext rc = RequestContext.of(ctx);
     ArtifactPath rel = ArtifactRoutes.queryPath(ctx, "artifact_directory_path");
-    LoggedModel m = models.get(rc, ctx.pathParam("model_id"), false);
+    LoggedModel m = models.get(rc, Route.pathParam(ctx, "model_id"), false);
     List<Map<String, Object>> files = new ArrayList<>();
     for (ArtifactStorage.Entry e : artifacts.listUnder(rc, m.artifactLocation(), rel)) {
       Map<String, Object> f = new LinkedHashMap<>();
@@ -168,7 +168,7 @@ public final class MlflowLoggedModelRoutes {
     if (!files.isEmpty()) {
       body.put("files", files);
     }
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private void logOutputs(Context ctx) {
@@ -181,6 +181,6 @@ public final class MlflowLoggedModelRoutes {
       outs.add(new LoggedModelService.Output(o.modelId(), o.step() == null ? 0 : o.step()));
     }
     models.logOutputs(RequestContext.of(ctx), r.runId(), outs);
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 }

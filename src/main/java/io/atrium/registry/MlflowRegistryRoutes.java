@@ -87,30 +87,30 @@ public final class MlflowRegistryRoutes {
 
   private void createModel(Context ctx) {
     CreateModel r = Json.read(ctx, CreateModel.class);
-    ctx.json(Map.of("registered_model", RegistryJson.model(
+    Json.write(ctx, Map.of("registered_model", RegistryJson.model(
         registry.createRegisteredModel(RequestContext.of(ctx), r.name(), tags(r.tags()), r.description()))));
   }
 
   private void getModel(Context ctx) {
     ModelRef r = Json.read(ctx, ModelRef.class);
-    ctx.json(Map.of("registered_model", RegistryJson.model(registry.getRegisteredModel(RequestContext.of(ctx), r.name()))));
+    Json.write(ctx, Map.of("registered_model", RegistryJson.model(registry.getRegisteredModel(RequestContext.of(ctx), r.name()))));
   }
 
   private void updateModel(Context ctx) {
     ModelRef r = Json.read(ctx, ModelRef.class);
-    ctx.json(Map.of("registered_model", RegistryJson.model(
+    Json.write(ctx, Map.of("registered_model", RegistryJson.model(
         registry.updateRegisteredModel(RequestContext.of(ctx), r.name(), r.description()))));
   }
 
   private void renameModel(Context ctx) {
     ModelRef r = Json.read(ctx, ModelRef.class);
-    ctx.json(Map.of("registered_model", RegistryJson.model(
+    Json.write(ctx, Map.of("registered_model", RegistryJson.model(
         registry.renameRegisteredModel(RequestContext.of(ctx), r.name(), r.newName()))));
   }
 
   private void deleteModel(Context ctx) {
     registry.deleteRegisteredModel(RequestContext.of(ctx), Json.read(ctx, ModelRef.class).name());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void searchModels(Context ctx) {
@@ -122,7 +122,7 @@ public final class MlflowRegistryRoutes {
       body.put("registered_models", page.items().stream().map(RegistryJson::model).toList());
     }
     page.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private void latestVersions(Context ctx) {
@@ -132,36 +132,36 @@ public final class MlflowRegistryRoutes {
     if (!versions.isEmpty()) {
       body.put("model_versions", versions.stream().map(RegistryJson::version).toList());
     }
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private void setModelTag(Context ctx) {
     ModelRef r = Json.read(ctx, ModelRef.class);
     registry.setRegisteredModelTag(RequestContext.of(ctx), r.name(), r.key(), r.value());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void deleteModelTag(Context ctx) {
     ModelRef r = Json.read(ctx, ModelRef.class);
     registry.deleteRegisteredModelTag(RequestContext.of(ctx), r.name(), r.key());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void setAlias(Context ctx) {
     ModelRef r = Json.read(ctx, ModelRef.class);
     registry.setAlias(RequestContext.of(ctx), r.name(), r.alias(), r.version());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void deleteAlias(Context ctx) {
     ModelRef r = Json.read(ctx, ModelRef.class);
     registry.deleteAlias(RequestContext.of(ctx), r.name(), r.alias());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void getByAlias(Context ctx) {
     ModelRef r = Json.read(ctx, ModelRef.class);
-    ctx.json(Map.of("model_version", RegistryJson.version(
+    Json.write(ctx, Map.of("model_version", RegistryJson.version(
         registry.getVersionByAlias(RequestContext.of(ctx), r.name(), r.alias()))));
   }
 
@@ -169,18 +169,18 @@ public final class MlflowRegistryRoutes {
     CreateVersion r = Json.read(ctx, CreateVersion.class);
     ModelVersion v = registry.createModelVersion(RequestContext.of(ctx), r.name(), r.source(), r.runId(), tags(r.tags()),
         r.runLink(), r.description(), r.modelId());
-    ctx.json(Map.of("model_version", RegistryJson.version(v)));
+    Json.write(ctx, Map.of("model_version", RegistryJson.version(v)));
   }
 
   private void getVersion(Context ctx) {
     VersionRef r = Json.read(ctx, VersionRef.class);
-    ctx.json(Map.of("model_version", RegistryJson.version(
+    Json.write(ctx, Map.of("model_version", RegistryJson.version(
         registry.getModelVersion(RequestContext.of(ctx), r.name(), r.version()))));
   }
 
   private void updateVersion(Context ctx) {
     VersionRef r = Json.read(ctx, VersionRef.class);
-    ctx.json(Map.of("model_version", RegistryJson.version(
+    Json.write(ctx, Map.of("model_version", RegistryJson.version(
         registry.updateModelVersion(RequestContext.of(ctx), r.name(), r.version(), r.description()))));
   }
 
@@ -188,13 +188,13 @@ public final class MlflowRegistryRoutes {
     VersionRef r = Json.read(ctx, VersionRef.class);
     ModelVersion v = registry.transitionStage(RequestContext.of(ctx), r.name(), r.version(), r.stage(),
         Boolean.TRUE.equals(r.archiveExistingVersions()));
-    ctx.json(Map.of("model_version", RegistryJson.version(v)));
+    Json.write(ctx, Map.of("model_version", RegistryJson.version(v)));
   }
 
   private void deleteVersion(Context ctx) {
     VersionRef r = Json.read(ctx, VersionRef.class);
     registry.deleteModelVersion(RequestContext.of(ctx), r.name(), r.version());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void searchVersions(Context ctx) {
@@ -206,24 +206,24 @@ public final class MlflowRegistryRoutes {
       body.put("model_versions", page.items().stream().map(RegistryJson::version).toList());
     }
     page.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private void downloadUri(Context ctx) {
     VersionRef r = Json.read(ctx, VersionRef.class);
-    ctx.json(Map.of("artifact_uri", registry.getDownloadUri(RequestContext.of(ctx), r.name(), r.version())));
+    Json.write(ctx, Map.of("artifact_uri", registry.getDownloadUri(RequestContext.of(ctx), r.name(), r.version())));
   }
 
   private void setVersionTag(Context ctx) {
     VersionRef r = Json.read(ctx, VersionRef.class);
     registry.setVersionTag(RequestContext.of(ctx), r.name(), r.version(), r.key(), r.value());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void deleteVersionTag(Context ctx) {
     VersionRef r = Json.read(ctx, VersionRef.class);
     registry.deleteVersionTag(RequestContext.of(ctx), r.name(), r.version(), r.key());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   static List<String> strings(JsonNode n) {

@@ -46,28 +46,28 @@ public final class ShareRoutes {
         versions.add(v.asText());
       }
     }
-    var view = shares.grant(RequestContext.of(ctx), ctx.pathParam("tenant"), text(body, "model"),
+    var view = shares.grant(RequestContext.of(ctx), Route.pathParam(ctx, "tenant"), text(body, "model"),
         text(body, "to_tenant"), versions);
-    ctx.json(Map.of("share", json(view)));
+    Json.write(ctx, Map.of("share", json(view)));
   }
 
   private void list(Context ctx) {
-    var lists = shares.list(RequestContext.of(ctx), ctx.pathParam("tenant"));
+    var lists = shares.list(RequestContext.of(ctx), Route.pathParam(ctx, "tenant"));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("shares", lists.get(0).stream().map(ShareRoutes::json).toList());
     body.put("received", lists.get(1).stream().map(ShareRoutes::json).toList());
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private void revokeByModel(Context ctx) {
     JsonNode body = Json.readTree(ctx);
-    shares.revoke(RequestContext.of(ctx), ctx.pathParam("tenant"), null, text(body, "model"), text(body, "to_tenant"));
-    ctx.json(Map.of());
+    shares.revoke(RequestContext.of(ctx), Route.pathParam(ctx, "tenant"), null, text(body, "model"), text(body, "to_tenant"));
+    Json.write(ctx, Map.of());
   }
 
   private void revokeById(Context ctx) {
-    shares.revoke(RequestContext.of(ctx), ctx.pathParam("tenant"), ctx.pathParam("share_id"), null, null);
-    ctx.json(Map.of());
+    shares.revoke(RequestContext.of(ctx), Route.pathParam(ctx, "tenant"), Route.pathParam(ctx, "share_id"), null, null);
+    Json.write(ctx, Map.of());
   }
 
   private static String text(JsonNode body, String field) {

@@ -36,19 +36,19 @@ public final class TenantRoutes {
 
   private void create(Context ctx) {
     CreateTenant req = Json.read(ctx, CreateTenant.class);
-    ctx.json(Map.of("tenant", json(tenants.create(RequestContext.of(ctx), req.name(), req.displayName()))));
+    Json.write(ctx, Map.of("tenant", json(tenants.create(RequestContext.of(ctx), req.name(), req.displayName()))));
   }
 
   private void list(Context ctx) {
-    ctx.json(Map.of("tenants", tenants.list(RequestContext.of(ctx)).stream().map(TenantRoutes::json).toList()));
+    Json.write(ctx, Map.of("tenants", tenants.list(RequestContext.of(ctx)).stream().map(TenantRoutes::json).toList()));
   }
 
   private void get(Context ctx) {
-    ctx.json(Map.of("tenant", json(tenants.get(RequestContext.of(ctx), ctx.pathParam("name")))));
+    Json.write(ctx, Map.of("tenant", json(tenants.get(RequestContext.of(ctx), Route.pathParam(ctx, "name")))));
   }
 
   private void status(Context ctx, TenantStatus status) {
-    ctx.json(Map.of("tenant", json(tenants.setStatus(RequestContext.of(ctx), ctx.pathParam("name"), status))));
+    Json.write(ctx, Map.of("tenant", json(tenants.setStatus(RequestContext.of(ctx), Route.pathParam(ctx, "name"), status))));
   }
 
   public static Map<String, Object> json(Tenant t) {

@@ -120,17 +120,17 @@ public final class MlflowTrackingRoutes {
   private void createExperiment(Context ctx) {
     CreateExperiment r = Json.read(ctx, CreateExperiment.class);
     String id = tracking.createExperiment(RequestContext.of(ctx), r.name(), r.artifactLocation(), tags(r.tags(), "tags"));
-    ctx.json(Map.of("experiment_id", id));
+    Json.write(ctx, Map.of("experiment_id", id));
   }
 
   private void getExperiment(Context ctx) {
     ExperimentRef r = Json.read(ctx, ExperimentRef.class);
-    ctx.json(Map.of("experiment", TrackingJson.experiment(tracking.getExperiment(RequestContext.of(ctx), r.experimentId()))));
+    Json.write(ctx, Map.of("experiment", TrackingJson.experiment(tracking.getExperiment(RequestContext.of(ctx), r.experimentId()))));
   }
 
   private void getExperimentByName(Context ctx) {
     ExperimentRef r = Json.read(ctx, ExperimentRef.class);
-    ctx.json(Map.of("experiment",
+    Json.write(ctx, Map.of("experiment",
         TrackingJson.experiment(tracking.getExperimentByName(RequestContext.of(ctx), r.experimentName()))));
   }
 
@@ -143,64 +143,64 @@ public final class MlflowTrackingRoutes {
       body.put("experiments", page.items().stream().map(TrackingJson::experiment).toList());
     }
     page.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private void deleteExperiment(Context ctx) {
     tracking.deleteExperiment(RequestContext.of(ctx), Json.read(ctx, ExperimentRef.class).experimentId());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void restoreExperiment(Context ctx) {
     tracking.restoreExperiment(RequestContext.of(ctx), Json.read(ctx, ExperimentRef.class).experimentId());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void updateExperiment(Context ctx) {
     UpdateExperiment r = Json.read(ctx, UpdateExperiment.class);
     tracking.renameExperiment(RequestContext.of(ctx), r.experimentId(), r.newName());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void setExperimentTag(Context ctx) {
     ExperimentTag r = Json.read(ctx, ExperimentTag.class);
     tracking.setExperimentTag(RequestContext.of(ctx), r.experimentId(), r.key(), r.value());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void deleteExperimentTag(Context ctx) {
     ExperimentTag r = Json.read(ctx, ExperimentTag.class);
     tracking.deleteExperimentTag(RequestContext.of(ctx), r.experimentId(), r.key());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void createRun(Context ctx) {
     CreateRun r = Json.read(ctx, CreateRun.class);
     Run run = tracking.createRun(RequestContext.of(ctx),
         new TrackingService.NewRun(r.experimentId(), r.userId(), r.runName(), r.startTime(), tags(r.tags(), "tags")));
-    ctx.json(Map.of("run", TrackingJson.run(run)));
+    Json.write(ctx, Map.of("run", TrackingJson.run(run)));
   }
 
   private void getRun(Context ctx) {
     RunRef r = Json.read(ctx, RunRef.class);
-    ctx.json(Map.of("run", TrackingJson.run(tracking.getRun(RequestContext.of(ctx), r.id()))));
+    Json.write(ctx, Map.of("run", TrackingJson.run(tracking.getRun(RequestContext.of(ctx), r.id()))));
   }
 
   private void updateRun(Context ctx) {
     UpdateRun r = Json.read(ctx, UpdateRun.class);
     String id = r.runId() != null && !r.runId().isEmpty() ? r.runId() : r.runUuid();
     RunInfo info = tracking.updateRun(RequestContext.of(ctx), id, r.status(), r.endTime(), r.runName());
-    ctx.json(Map.of("run_info", TrackingJson.runInfo(info)));
+    Json.write(ctx, Map.of("run_info", TrackingJson.runInfo(info)));
   }
 
   private void deleteRun(Context ctx) {
     tracking.deleteRun(RequestContext.of(ctx), Json.read(ctx, RunRef.class).id());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void restoreRun(Context ctx) {
     tracking.restoreRun(RequestContext.of(ctx), Json.read(ctx, RunRef.class).id());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void logMetric(Context ctx) {
@@ -208,28 +208,28 @@ public final class MlflowTrackingRoutes {
     String id = r.runId() != null && !r.runId().isEmpty() ? r.runId() : r.runUuid();
     tracking.logMetric(RequestContext.of(ctx), id, r.key(), r.value(), r.timestamp(), r.step(), r.modelId(),
         r.datasetName(), r.datasetDigest());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void logParam(Context ctx) {
     LogParam r = Json.read(ctx, LogParam.class);
     String id = r.runId() != null && !r.runId().isEmpty() ? r.runId() : r.runUuid();
     tracking.logParam(RequestContext.of(ctx), id, r.key(), r.value());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void setTag(Context ctx) {
     SetTag r = Json.read(ctx, SetTag.class);
     String id = r.runId() != null && !r.runId().isEmpty() ? r.runId() : r.runUuid();
     tracking.setTag(RequestContext.of(ctx), id, r.key(), r.value());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void deleteTag(Context ctx) {
     SetTag r = Json.read(ctx, SetTag.class);
     String id = r.runId() != null && !r.runId().isEmpty() ? r.runId() : r.runUuid();
     tracking.deleteTag(RequestContext.of(ctx), id, r.key());
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void logBatch(Context ctx) {
@@ -286,7 +286,7 @@ public final class MlflowTrackingRoutes {
       ts.put(t.key(), Validation.truncate(t.value() == null ? "" : t.value(), Validation.MAX_TAG_VAL_LENGTH));
     }
     tracking.logBatch(RequestContext.of(ctx), r.runId(), new TrackingService.Batch(ms, ps, ts, modelMetrics));
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private static void checkBatchSize(int n, int max, String what) {
@@ -316,7 +316,7 @@ public final class MlflowTrackingRoutes {
       models.add(m.modelId());
     }
     tracking.logInputs(RequestContext.of(ctx), r.runId(), inputs, models);
-    ctx.json(Map.of());
+    Json.write(ctx, Map.of());
   }
 
   private void searchRuns(Context ctx) {
@@ -328,7 +328,7 @@ public final class MlflowTrackingRoutes {
       body.put("runs", page.items().stream().map(TrackingJson::run).toList());
     }
     page.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private void metricHistory(Context ctx) {
@@ -340,7 +340,7 @@ public final class MlflowTrackingRoutes {
       body.put("metrics", page.items().stream().map(TrackingJson::metric).toList());
     }
     page.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private void bulkInterval(Context ctx) {
@@ -355,6 +355,6 @@ public final class MlflowTrackingRoutes {
         return m;
       }).toList());
     }
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 }

@@ -3,6 +3,7 @@ package io.atrium.tracking;
 import static java.util.Objects.requireNonNull;
 
 import io.atrium.common.MlflowError;
+import io.atrium.http.Json;
 import io.atrium.http.RequestContext;
 import io.atrium.http.Route;
 import io.atrium.http.Route.Scope;
@@ -42,7 +43,7 @@ public final class WorkspaceRoutes {
     m.put("multipart_uploads_enabled", false);
     m.put("multipart_downloads_enabled", false);
     m.put("artifacts_presigned_only", false);
-    ctx.json(m);
+    Json.write(ctx, m);
   }
 
   private void list(Context ctx) {
@@ -50,13 +51,13 @@ public final class WorkspaceRoutes {
     List<Tenant> mine = rc.platformAdmin()
         ? tenants.list(rc).stream().filter(t -> t.status() != io.atrium.tenancy.TenantStatus.DELETED).toList()
         : tenants.list(rc);
-    ctx.json(Map.of("workspaces", mine.stream().map(WorkspaceRoutes::json).toList()));
+    Json.write(ctx, Map.of("workspaces", mine.stream().map(WorkspaceRoutes::json).toList()));
   }
 
   private void get(Context ctx) {
-    String name = ctx.pathParam("name");
+    String name = Route.pathParam(ctx, "name");
     try {
-      ctx.json(Map.of("workspace", json(tenants.get(RequestContext.of(ctx), name))));
+      Json.write(ctx, Map.of("workspace", json(tenants.get(RequestContext.of(ctx), name))));
     } catch (MlflowError e) {
       throw MlflowError.notFound("Workspace '" + name + "' not found");
     }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.atrium.authz.Role;
 import io.atrium.common.MlflowError;
+import io.atrium.http.Json;
 import io.atrium.http.RequestContext;
 import io.atrium.http.Route;
 import io.atrium.http.Route.Scope;
@@ -48,7 +49,7 @@ public final class UsageRoutes {
   }
 
   private void usage(Context ctx) {
-    Tenant t = tenants.requireRole(RequestContext.of(ctx), ctx.pathParam("name"), Role.ADMIN);
+    Tenant t = tenants.requireRole(RequestContext.of(ctx), Route.pathParam(ctx, "name"), Role.ADMIN);
     String granularity = ctx.queryParam("granularity") == null ? "day" : ctx.queryParam("granularity").toLowerCase(Locale.ROOT);
     ChronoUnit unit =
         switch (granularity) {
@@ -86,7 +87,7 @@ public final class UsageRoutes {
       }
       return b;
     }).toList());
-    ctx.json(body);
+    Json.write(ctx, body);
   }
 
   private static long bucketStart(long hourStart, ChronoUnit unit) {
