@@ -7,10 +7,13 @@ import io.atrium.db.Dialect;
 import io.atrium.tenancy.TenantId;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.StatementException;
@@ -160,13 +163,53 @@ public final class MetricStore {
     return Double.isNaN(b.value()) || a.value() > b.value();
   }
 
-  /** One page of a metric's history, ordered by step, timestamp and value. */
-  public List<Metric> metricHistory(Handle h, TenantId tenant, String runId, String key, int offset, int limit) {
+  /**
+   * Where a page of a metric's history starts: after the point {@code (step, ts, storedValue, nan)}
+   * in the primary key's order. A NaN point is stored as value 0 with {@code is_nan}, so it sorts
+   * where a 0 would, before a real 0 at the same step and time (MLflow's SQL store sorts it as 0 too).
+   */
+  public record HistoryCursor(long step, long timestamp, double storedValue, boolean nan) {
+    static HistoryCursor after(Metric m) {
+      boolean nan = Double.isNaN(m.value());
+      return new HistoryCursor(m.step(), m.timestamp(), nan ? 0.0 : m.value(), nan);
+    }
+  }
+
+  /**
+   * One page of a metric's history in the primary key's order (step, timestamp, value), starting
+   * after {@code after} (null: from the start). The order is the index's, and the page starts with an
+   * index seek: no sort of the whole history and no skipping over earlier pages, which made the last
+   * page of a 100,000-point history cost as much as reading all of it.
+   */
+  public List<Metric> metricHistory(
+      Handle h, TenantId tenant, String runId, String key, HistoryCursor after, int limit) {
+    String keyset = "";
+    if (after != null) {
+      // "step >= :s" is the range the index seeks to; the rest drops the points of that step up to the cursor.
+      keyset = " AND step >= :s AND (step > :s OR ts > :ts OR (ts = :ts AND (metric_value > :v"
+          + (after.nan() ? "" : " OR (metric_value = :v AND is_nan)") + ")))";
+    }
+    var q = h.createQuery(
+            "SELECT metric_key, metric_value, ts, step, is_nan FROM metrics"
+                + " WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k" + keyset
+                + " ORDER BY step, ts, metric_value, is_nan LIMIT :limit")
+        .bind("t", tenant.value())
+        .bind("r", runId)
+        .bind("k", key)
+        .bind("limit", limit);
+    if (after != null) {
+      q.bind("s", after.step()).bind("ts", after.timestamp()).bind("v", after.storedValue());
+    }
+    return q.map((rs, ctx) -> metric(rs)).list();
+  }
+
+  /** A page of a metric's history by offset (page tokens given out before keyset paging). */
+  public List<Metric> metricHistoryAt(Handle h, TenantId tenant, String runId, String key, int offset, int limit) {
     return h.createQuery(
             """
             SELECT metric_key, metric_value, ts, step, is_nan FROM metrics
             WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k
-            ORDER BY step, ts, is_nan, metric_value
+            ORDER BY step, ts, metric_value, is_nan
             LIMIT :limit OFFSET :offset""")
         .bind("t", tenant.value())
         .bind("r", runId)
@@ -177,41 +220,34 @@ public final class MetricStore {
         .list();
   }
 
-  /** Distinct steps of a metric in [startStep, endStep], ascending. */
-  public List<Long> metricSteps(Handle h, TenantId tenant, String runId, String key, Long startStep, Long endStep) {
-    return h.createQuery(
-            """
-            SELECT DISTINCT step FROM metrics
-            WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k
-              AND (:lo IS NULL OR step >= :lo) AND (:hi IS NULL OR step <= :hi)
-            ORDER BY step""")
-        .bind("t", tenant.value())
-        .bind("r", runId)
-        .bind("k", key)
-        .bind("lo", startStep)
-        .bind("hi", endStep)
-        .mapTo(Long.class)
-        .list();
-  }
-
-  /** Every point of a metric at the given steps. */
-  public List<Metric> metricsAtSteps(Handle h, TenantId tenant, String runId, String key, List<Long> steps) {
-    if (steps.isEmpty()) {
-      return List.of();
+  /**
+   * Hands each of {@code runIds}' points of a metric in [startStep, endStep] to {@code perRun}, in
+   * history order, one run at a time (so only one run's points are in memory at once). One statement
+   * per run reads its points in the index's order; reading the distinct steps first and then the
+   * chosen points took two, and one statement for all runs made both databases sort every point.
+   * Runs without such points (another tenant's, unknown ones) are not handed over.
+   */
+  public void forEachHistory(Handle h, TenantId tenant, Collection<String> runIds, String key, Long startStep,
+      Long endStep, BiConsumer<String, List<Metric>> perRun) {
+    for (String runId : runIds) {
+      List<Metric> points = h.createQuery(
+              """
+              SELECT metric_key, metric_value, ts, step, is_nan FROM metrics
+              WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k
+                AND step >= :lo AND step <= :hi
+              ORDER BY step, ts, metric_value, is_nan""")
+          .bind("t", tenant.value())
+          .bind("r", runId)
+          .bind("k", key)
+          .bind("lo", startStep == null ? Long.MIN_VALUE : startStep)
+          .bind("hi", endStep == null ? Long.MAX_VALUE : endStep)
+          .map((rs, ctx) -> metric(rs))
+          .list();
+      if (!points.isEmpty()) {
+        perRun.accept(runId, points);
+      }
     }
-    return h.createQuery(
-            """
-            SELECT metric_key, metric_value, ts, step, is_nan FROM metrics
-            WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k AND step IN (<steps>)
-            ORDER BY step, ts, is_nan, metric_value""")
-        .bind("t", tenant.value())
-        .bind("r", runId)
-        .bind("k", key)
-        .bindList("steps", steps)
-        .map((rs, ctx) -> metric(rs))
-        .list();
   }
-
 
   /**
    * Links metric points of {@code run} to their logged models (MLflow's logged_model_metrics). A

@@ -15,6 +15,7 @@ import io.atrium.usage.UsageCounter;
 import io.atrium.usage.UsageSink;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -561,16 +562,19 @@ public final class TrackingService {
           "Invalid value " + maxResults + " for parameter 'max_results' supplied. It must be a positive integer.");
     }
     int limit = (int) Math.min(maxResults == null ? GET_HISTORY_PAGE_CAP : maxResults, GET_HISTORY_PAGE_CAP);
-    int offset = PageToken.offset(pageToken);
+    PageToken.HistoryStart start = PageToken.historyStart(pageToken);
     TenantId t = tenant(rc);
     return store.read(
         t,
         h -> {
           store.runInfo(h, t, runId).orElseThrow(() -> notFoundRun(runId));
-          List<Metric> points = store.metrics().metricHistory(h, t, runId, key, offset, limit + 1);
+          List<Metric> points = start.after() != null || start.offset() == 0
+              ? store.metrics().metricHistory(h, t, runId, key, start.after(), limit + 1)
+              : store.metrics().metricHistoryAt(h, t, runId, key, start.offset(), limit + 1);
           boolean more = points.size() > limit;
-          return new Page<>(more ? points.subList(0, limit) : points,
-              more ? Optional.of(PageToken.of(offset + limit)) : Optional.empty());
+          List<Metric> page = more ? points.subList(0, limit) : points;
+          return new Page<>(page,
+              more ? Optional.of(PageToken.after(MetricStore.HistoryCursor.after(page.getLast()))) : Optional.empty());
         });
   }
 
@@ -600,22 +604,38 @@ public final class TrackingService {
       throw MlflowError.invalid("max_results must be between 1 and " + BULK_MAX_RESULTS + ".");
     }
     TenantId t = tenant(rc);
-    return store.read(
+    Set<String> requested = new LinkedHashSet<>(runIds);
+    Map<String, List<Metric>> sampled = store.read(
         t,
         h -> {
-          List<RunMetric> out = new ArrayList<>();
-          Set<String> seen = new HashSet<>();
-          for (String runId : runIds) {
-            if (!seen.add(runId) || store.runInfo(h, t, runId).isEmpty()) {
-              continue;
-            }
-            List<Long> steps = store.metrics().metricSteps(h, t, runId, key, startStep, endStep);
-            for (Metric m : store.metrics().metricsAtSteps(h, t, runId, key, sampleSteps(steps, (int) max))) {
-              out.add(new RunMetric(runId, m));
-            }
-          }
-          return out;
+          Map<String, List<Metric>> byRun = new HashMap<>();
+          store.metrics().forEachHistory(h, t, requested, key, startStep, endStep,
+              (runId, points) -> byRun.put(runId, sample(points, (int) max)));
+          return byRun;
         });
+    // In the order the runs were asked for; a run without points (unknown, another tenant's) adds nothing.
+    List<RunMetric> out = new ArrayList<>();
+    for (String runId : requested) {
+      for (Metric m : sampled.getOrDefault(runId, List.of())) {
+        out.add(new RunMetric(runId, m));
+      }
+    }
+    return out;
+  }
+
+  /** The points at up to {@code max} of the distinct steps of {@code points} (in step order), see {@link #sampleSteps}. */
+  static List<Metric> sample(List<Metric> points, int max) {
+    List<Long> steps = new ArrayList<>();
+    for (Metric m : points) {
+      if (steps.isEmpty() || steps.getLast() != m.step()) {
+        steps.add(m.step());
+      }
+    }
+    if (steps.size() <= max) {
+      return points;
+    }
+    Set<Long> chosen = new HashSet<>(sampleSteps(steps, max));
+    return points.stream().filter(m -> chosen.contains(m.step())).toList();
   }
 
   /** Up to {@code max} steps spread evenly over {@code steps}, always keeping the first and the last. */

@@ -52,15 +52,18 @@ class TrackingStoreIT {
         return null;
       });
 
-      List<Metric> history = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, "loss", 0, 100));
+      List<Metric> history = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, "loss", null, 100));
       // Ordered by step; record equality compares doubles bit-wise, so NaN == NaN here.
       List<Metric> expected = new ArrayList<>(points);
       expected.sort((a, b) -> Long.compare(a.step(), b.step()));
       assertThat(history).containsExactlyElementsOf(expected);
-      List<Long> steps = db.inTenant(acme, h -> store.metrics().metricSteps(h, acme, run, "loss", -5L, 0L));
-      assertThat(steps).containsExactly(-5L, -1L, 0L);
-      List<Metric> atSteps = db.inTenant(acme, h -> store.metrics().metricsAtSteps(h, acme, run, "loss", List.of(-5L, 0L)));
-      assertThat(atSteps).containsExactly(points.get(0), points.get(2));
+      Map<String, List<Metric>> ranged = new HashMap<>();
+      db.inTenant(acme, h -> {
+        store.metrics().forEachHistory(h, acme, List.of(run, "0".repeat(32)), "loss", -5L, 0L, ranged::put);
+        return null;
+      });
+      assertThat(ranged).as("an unknown run has no history to hand over").containsOnlyKeys(run);
+      assertThat(ranged.get(run)).containsExactly(points.get(0), points.get(1), points.get(2));
     }
   }
 
@@ -128,10 +131,25 @@ class TrackingStoreIT {
             List.of(new Metric("acc", 0.0, T0, 3), new Metric("acc", 0.5, T0 + 1, 3), new Metric("acc", 0.5, T0, 4)));
         return null;
       });
-      List<Metric> history = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, "acc", 0, 100));
+      List<Metric> history = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, "acc", null, 100));
       assertThat(history).hasSize(6).doesNotHaveDuplicates();
       // NaN is stored as value 0 with is_nan; it must not be confused with a real 0.0 at the same point.
       assertThat(history).contains(nan, new Metric("acc", 0.0, T0, 3));
+      // Keyset pages of any size walk the same points in the same order, ties of step and time included.
+      for (int size : new int[] {1, 2, 5}) {
+        List<Metric> walked = new ArrayList<>();
+        MetricStore.HistoryCursor after = null;
+        while (true) {
+          MetricStore.HistoryCursor from = after;
+          List<Metric> page = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, "acc", from, size));
+          walked.addAll(page);
+          if (page.size() < size) {
+            break;
+          }
+          after = MetricStore.HistoryCursor.after(page.getLast());
+        }
+        assertThat(walked).as("pages of " + size).containsExactlyElementsOf(history);
+      }
     }
   }
 
@@ -293,8 +311,11 @@ class TrackingStoreIT {
 
       String key = TrackingFixtures.metricKey(7);
       List<Metric> expected = history.stream().filter(m -> m.key().equals(key)).toList();
-      List<Metric> page1 = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, key, 0, 600));
-      List<Metric> page2 = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, key, 600, 600));
+      List<Metric> page1 = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, key, null, 600));
+      var after = MetricStore.HistoryCursor.after(page1.getLast());
+      List<Metric> page2 = db.inTenant(acme, h -> store.metrics().metricHistory(h, acme, run, key, after, 600));
+      List<Metric> byOffset = db.inTenant(acme, h -> store.metrics().metricHistoryAt(h, acme, run, key, 600, 600));
+      assertThat(byOffset).as("an offset token from before keyset paging reads the same page").isEqualTo(page2);
       List<Metric> all = new ArrayList<>(page1);
       all.addAll(page2);
       assertThat(all).containsExactlyElementsOf(expected);
