@@ -276,8 +276,11 @@ public final class RunSearch {
               + c.value().raw());
     }
     String key = params.bind(c.key());
-    joins.add(on + key + " AND "
-        + Sql.stringComparison(a + "." + valueColumn, cmp, c.value(), params));
+    String column = a + "." + valueColumn;
+    String test = table.equals("params") && cmp.equals("=") && c.value() instanceof Value.Str s
+        ? Sql.prefixedEquality(column, s.value(), params)
+        : Sql.stringComparison(column, cmp, c.value(), params);
+    joins.add(on + key + " AND " + test);
     return null;
   }
 

@@ -33,6 +33,25 @@ final class Sql {
     };
   }
 
+  /**
+   * How much of a param value PostgreSQL indexes (params_key_value_prefix_ix, postgresql/V8): a whole
+   * value may be longer than a B-tree entry can hold.
+   */
+  static final int INDEXED_PREFIX = 200;
+
+  /**
+   * {@code column = value} in the form the prefix index serves: a value shorter than the prefix
+   * equals the column exactly when it equals the column's prefix; a longer one needs both tests.
+   */
+  static String prefixedEquality(String column, String value, SqlParams params) {
+    String prefix = "LEFT(" + column + ", " + INDEXED_PREFIX + ")";
+    String bound = params.bind(value);
+    if (value.length() < INDEXED_PREFIX) {
+      return prefix + " = " + bound;
+    }
+    return prefix + " = LEFT(" + bound + ", " + INDEXED_PREFIX + ") AND " + column + " = " + bound;
+  }
+
   /** {@code column <comparator> :p} for numeric comparators already validated by the caller. */
   static String numericComparison(String column, String comparator, Object bound, SqlParams params) {
     String op =

@@ -70,6 +70,11 @@ class RunSearchH2Test {
     param(T1, "r4", "my key", "x");
     param(T2, "t2r1", "lr", "0.1");
     param(T2, "t2r2", "lr", "0.01");
+    // Values around the 200 characters that PostgreSQL's param index covers (postgresql/V8).
+    param(T1, "r1", "prompt", "p".repeat(200) + "A");
+    param(T1, "r2", "prompt", "p".repeat(200) + "B");
+    param(T1, "r4", "prompt", "p".repeat(200));
+    param(T1, "r5", "prompt", "p".repeat(199));
 
     metric(T1, "r1", "rmse", 0.5, false);
     metric(T1, "r1", "acc", 0.9, false);
@@ -181,6 +186,15 @@ class RunSearchH2Test {
 
   private static List<String> t1Ordered(String... orderBy) {
     return runs(T1, List.of(1L), null, List.of(orderBy), ViewType.ALL);
+  }
+
+  @Test
+  void paramEqualityComparesWholeValuesAroundTheIndexedPrefix() {
+    assertThat(t1("params.prompt = '" + "p".repeat(200) + "A'")).containsExactly("r1");
+    assertThat(t1("params.prompt = '" + "p".repeat(200) + "'")).containsExactly("r4");
+    assertThat(t1("params.prompt = '" + "p".repeat(199) + "'")).containsExactly("r5");
+    assertThat(t1("params.prompt = '" + "p".repeat(198) + "'")).isEmpty();
+    assertThat(t1("params.prompt != '" + "p".repeat(200) + "'")).containsExactly("r2", "r1", "r5");
   }
 
   @Test

@@ -120,9 +120,13 @@ class RunSearchTest {
     assertThat(q.sql())
         .contains(
             "JOIN params f0 ON f0.tenant_id = :tenant AND f0.run_uuid = r.run_uuid AND"
-                + " f0.param_key = :p0 AND f0.param_value = :p1 WHERE")
+                + " f0.param_key = :p0 AND LEFT(f0.param_value, 200) = :p1 WHERE")
         .doesNotContain("EXISTS");
     assertThat(q.params()).contains(entry("p0", "lr"), entry("p1", "0.1"));
+    // A value as long as the indexed prefix or longer is compared whole as well.
+    String longValue = "x".repeat(200);
+    assertThat(compile("params.prompt = '" + longValue + "'").sql())
+        .contains("LEFT(f0.param_value, 200) = LEFT(:p1, 200) AND f0.param_value = :p1");
   }
 
   @Test
