@@ -78,6 +78,10 @@ public final class MetricStore {
             VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
       }
     }
+    if (db.dialect() == Dialect.POSTGRES) {
+      upsertLatest(h, tenant, runId, newest.values());
+      return;
+    }
     Map<String, Metric> current = new HashMap<>();
     h.createQuery(
             """
@@ -121,6 +125,34 @@ public final class MetricStore {
     if (upd > 0) {
       updates.execute();
     }
+  }
+
+  /**
+   * PostgreSQL: each key's latest value moves forward in one statement per batch, instead of reading
+   * the current values (SELECT ... FOR UPDATE) and then inserting or updating them. The WHERE is
+   * {@link #newer} in SQL: greater step, then greater timestamp, then greater value, a NaN never
+   * newer than a number at the same step and time. The row lock ON CONFLICT takes serializes
+   * concurrent writers of one key as the FOR UPDATE did.
+   */
+  private static void upsertLatest(Handle h, TenantId tenant, String runId, Collection<Metric> newest) {
+    PreparedBatch b =
+        h.prepareBatch(
+            """
+            INSERT INTO latest_metrics AS cur (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+            VALUES (:t, :r, :k, :v, :ts, :step, :nan)
+            ON CONFLICT (tenant_id, run_uuid, metric_key) DO UPDATE
+              SET metric_value = EXCLUDED.metric_value, ts = EXCLUDED.ts, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
+              WHERE EXCLUDED.step > cur.step
+                 OR (EXCLUDED.step = cur.step
+                     AND (EXCLUDED.ts > cur.ts
+                          OR (EXCLUDED.ts = cur.ts AND NOT EXCLUDED.is_nan
+                              AND (cur.is_nan OR EXCLUDED.metric_value > cur.metric_value))))""");
+    for (Metric m : newest) {
+      boolean nan = Double.isNaN(m.value());
+      b.bind("t", tenant.value()).bind("r", runId).bind("k", m.key()).bind("v", nan ? 0.0 : m.value())
+          .bind("ts", m.timestamp()).bind("step", m.step()).bind("nan", nan).add();
+    }
+    b.execute();
   }
 
   private static final String POINTS_SAVEPOINT = "metric_points";
