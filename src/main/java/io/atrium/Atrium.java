@@ -72,11 +72,13 @@ public final class Atrium implements AutoCloseable {
   private final Metrics metrics;
   private final ArtifactService artifacts;
   private final AccessEpoch accessEpoch;
+  private final AuditLog audit;
 
   private Atrium(Database db, HttpServer http, Optional<IdentityService.NewToken> bootstrapToken,
       ArtifactStorage artifactStorage, UsageMeter usageMeter, Metrics metrics, ArtifactService artifacts,
-      AccessEpoch accessEpoch) {
+      AccessEpoch accessEpoch, AuditLog audit) {
     this.db = db;
+    this.audit = audit;
     this.http = http;
     this.bootstrapToken = bootstrapToken;
     this.artifactStorage = artifactStorage;
@@ -96,6 +98,8 @@ public final class Atrium implements AutoCloseable {
     Metrics metrics = null;
     try {
       AuditLog audit = new AuditLog(db, clock);
+      // Entries a crash left in the outbox (committed with their changes, not yet chained).
+      audit.chainPending();
       Authz authz = new Authz();
 
       // Every identity or tenant change advances this epoch; the access caches of the edge follow it.
@@ -160,7 +164,7 @@ public final class Atrium implements AutoCloseable {
               new TenantAccess(tenantStore, identityStore, accessEpoch),
               audit, fairUse, routes);
       http.start();
-      return new Atrium(db, http, bootstrap, artifactStorage, usageMeter, metrics, artifacts, accessEpoch);
+      return new Atrium(db, http, bootstrap, artifactStorage, usageMeter, metrics, artifacts, accessEpoch, audit);
     } catch (RuntimeException e) {
       if (usageMeter != null) {
         usageMeter.close();
@@ -206,6 +210,7 @@ public final class Atrium implements AutoCloseable {
   @Override
   public void close() {
     http.stop();
+    audit.close();
     usageMeter.close();
     metrics.close();
     artifactStorage.close();

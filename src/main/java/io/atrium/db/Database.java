@@ -127,7 +127,7 @@ public final class Database implements AutoCloseable {
   }
 
   private <R> R scoped(TenantId tenant, Tx<R> work) {
-    return jdbi.inTransaction(
+    return transaction(
         h -> {
           if (dialect == Dialect.POSTGRES) {
             h.createQuery("SELECT set_config('atrium.tenant_id', :t, true)")
@@ -146,7 +146,7 @@ public final class Database implements AutoCloseable {
    */
   public <R> R createTenant(java.util.function.Function<Handle, R> create, java.util.function.Function<R, TenantId> idOf,
       java.util.function.BiConsumer<Handle, TenantId> init) {
-    return jdbi.inTransaction(
+    return transaction(
         h -> {
           R created = create.apply(h);
           TenantId id = idOf.apply(created);
@@ -163,7 +163,96 @@ public final class Database implements AutoCloseable {
 
   /** Runs {@code work} in one transaction on the control-plane tables. */
   public <R> R platform(Tx<R> work) {
+    return transaction(work);
+  }
+
+  /** Runs {@code work} in its own control-plane transaction, which never carries a rider ({@link #carry}). */
+  public <R> R detached(Tx<R> work) {
     return jdbi.inTransaction(work::apply);
+  }
+
+  /** Statements that a rider joins: the ones that change data. */
+  private static final java.util.regex.Pattern CHANGE =
+      java.util.regex.Pattern.compile("^\\s*(INSERT|UPDATE|DELETE|MERGE)\\b", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+  /**
+   * Writes done by the transaction that changes data first, while it is bound to the current
+   * thread (see {@link #carry}).
+   */
+  @FunctionalInterface
+  public interface Rider {
+    void write(Handle h);
+  }
+
+  /** A rider bound to the current thread until closed; {@link #written} once a committed transaction carried it. */
+  public final class Carried implements AutoCloseable {
+    private final Rider rider;
+    private final Carried outer;
+    private boolean written;
+
+    private Carried(Rider rider, Carried outer) {
+      this.rider = rider;
+      this.outer = outer;
+    }
+
+    public boolean written() {
+      return written;
+    }
+
+    @Override
+    public void close() {
+      carried.set(outer);
+    }
+  }
+
+  private final ThreadLocal<Carried> carried = new ThreadLocal<>();
+
+  /**
+   * Binds {@code rider} to the current thread: the first transaction on it that changes data (an
+   * INSERT, UPDATE, DELETE or MERGE) runs the rider just before it commits, so the rider's writes
+   * commit or roll back with that change, in one commit. The HTTP edge uses it for a request's
+   * audit entry (AuditLog.carry): a change and its record cannot be separated by a crash, and a
+   * mutation costs one commit instead of two. Transactions that only read, and those after the one
+   * that carried the rider, are untouched; work that changes nothing leaves {@link Carried#written} false.
+   */
+  public Carried carry(Rider rider) {
+    Carried c = new Carried(requireNonNull(rider), carried.get());
+    carried.set(c);
+    return c;
+  }
+
+  private <R> R transaction(Tx<R> work) {
+    Carried c = carried.get();
+    if (c == null || c.written) {
+      return jdbi.inTransaction(work::apply);
+    }
+    boolean[] rode = {false};
+    R result =
+        jdbi.inTransaction(
+            h -> {
+              boolean[] changed = {false};
+              h.addCustomizer(
+                  new org.jdbi.v3.core.statement.StatementCustomizer() {
+                    @Override
+                    public void afterExecution(java.sql.PreparedStatement stmt,
+                        org.jdbi.v3.core.statement.StatementContext ctx) {
+                      if (!changed[0] && ctx.getRawSql() != null && CHANGE.matcher(ctx.getRawSql()).find()) {
+                        changed[0] = true;
+                      }
+                    }
+                  });
+              R r = work.apply(h);
+              // c.written: a transaction opened inside this one (same thread) may have carried it already.
+              if (changed[0] && !c.written) {
+                c.rider.write(h);
+                rode[0] = true;
+              }
+              return r;
+            });
+    if (rode[0]) {
+      c.written = true; // only once committed: a rolled-back transaction carried nothing
+    }
+    return result;
   }
 
   /** True when the database answers; used by {@code GET /ready}. */

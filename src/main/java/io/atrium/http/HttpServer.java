@@ -182,6 +182,13 @@ public final class HttpServer {
       // Admission comes before any work and any audit write: a flood of refused requests must cost
       // next to nothing, so 429s are counted in metrics and usage, not appended to the audit chain.
       var permit = rc.hasTenant() ? fairUse.admit(rc.tenant(), route) : null;
+      // A data-plane mutation's entry rides in the transaction of the change itself: one commit, and
+      // no crash can keep the change without its entry (AuditLog.carry). Control-plane changes are
+      // recorded right after they commit, as before: their entry's tenant is looked up in the
+      // database, which must see the change committed (a deleted tenant no longer files entries).
+      AuditLog.Carried entry = route.mutates() && rc.hasTenant()
+          ? audit.carry(() -> event(ctx, route, rc, AuditEvent.Outcome.OK))
+          : null;
       try {
         route.handler().handle(ctx);
       } catch (MlflowError e) {
@@ -190,11 +197,14 @@ public final class HttpServer {
         }
         throw e;
       } finally {
+        if (entry != null) {
+          entry.close();
+        }
         if (permit != null) {
           permit.close();
         }
       }
-      if (route.mutates()) {
+      if (route.mutates() && (entry == null || !entry.written())) {
         record(ctx, route, rc, AuditEvent.Outcome.OK);
       }
       Json.flush(ctx);
@@ -213,15 +223,18 @@ public final class HttpServer {
   }
 
   private void record(Context ctx, Route route, RequestContext rc, AuditEvent.Outcome outcome) {
-    audit.record(
-        new AuditEvent(
-            rc.actor(),
-            rc.hasTenant() ? Optional.of(rc.tenant().id()) : addressedTenant(ctx, route, rc),
-            route.id(),
-            resourceOf(ctx),
-            outcome,
-            rc.requestId(),
-            rc.clientAddress()));
+    audit.record(event(ctx, route, rc, outcome));
+  }
+
+  private AuditEvent event(Context ctx, Route route, RequestContext rc, AuditEvent.Outcome outcome) {
+    return new AuditEvent(
+        rc.actor(),
+        rc.hasTenant() ? Optional.of(rc.tenant().id()) : addressedTenant(ctx, route, rc),
+        route.id(),
+        resourceOf(ctx),
+        outcome,
+        rc.requestId(),
+        rc.clientAddress());
   }
 
   /**

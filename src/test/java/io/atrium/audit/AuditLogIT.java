@@ -111,6 +111,42 @@ class AuditLogIT {
     }
   }
 
+  /**
+   * A carried entry commits with the first transaction that changes data, and only if that
+   * transaction commits; reads before it and transactions after it carry nothing.
+   */
+  @ParameterizedTest
+  @MethodSource("kinds")
+  void aCarriedEntryCommitsWithTheFirstChangeAndOnlyWithIt(TestDatabases.Kind kind) {
+    try (Database db = open(kind)) {
+      AuditLog log = log(db);
+      String change = "UPDATE audit_chain_head SET last_seq = last_seq WHERE id = 1";
+      try (AuditLog.Carried carried = log.carry(() -> event(1))) {
+        db.platform(h -> h.createQuery("SELECT COUNT(*) FROM audit_chain_head").mapTo(Long.class).one());
+        assertThat(carried.written()).as("a read carries nothing").isFalse();
+        assertThatThrownBy(() -> db.platform(h -> {
+          h.execute(change);
+          throw new IllegalStateException("the change fails after its statement");
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(carried.written()).as("a rolled-back change carries nothing").isFalse();
+        assertThat(outbox(db)).isZero();
+        db.platform(h -> h.execute(change));
+        assertThat(carried.written()).isTrue();
+        db.platform(h -> h.execute(change));
+      }
+      db.platform(h -> h.execute("UPDATE audit_chain_head SET last_seq = last_seq WHERE id = 1"));
+      List<AuditEntry> entries = log.list(Optional.empty(), 0, 10);
+      assertThat(entries).as("one entry, from the first committed change only")
+          .singleElement().satisfies(e -> assertThat(e.requestId()).isEqualTo("req-1"));
+      assertThat(outbox(db)).as("listing chains what was pending").isZero();
+      assertThat(log.verify().intact()).isTrue();
+    }
+  }
+
+  private static long outbox(Database db) {
+    return db.platform(h -> h.createQuery("SELECT COUNT(*) FROM audit_outbox").mapTo(Long.class).one());
+  }
+
   @ParameterizedTest
   @MethodSource("kinds")
   void anEditedEntryIsTheFirstBadOne(TestDatabases.Kind kind) throws SQLException {

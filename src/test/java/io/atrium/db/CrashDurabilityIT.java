@@ -78,6 +78,25 @@ class CrashDurabilityIT {
       JsonNode run = ProcessServer.ok(url, admin, "GET", api + "/runs/get?run_id=" + runId, null).path("run").path("data");
       assertThat(run.path("params").toString()).contains("\"lr\"");
       assertThat(run.path("tags").toString()).contains("\"team\"");
+      // Each acknowledged change's audit entry committed with the change, and the new process chained it.
+      long audited = 0;
+      long before = 0;
+      while (true) {
+        JsonNode page = ProcessServer.ok(url, admin, "GET",
+            "/api/atrium/v1/audit?limit=1000" + (before > 0 ? "&before=" + before : ""), null);
+        for (JsonNode e : page.path("entries")) {
+          if (e.path("action").asText().endsWith("/runs/log-metric") && e.path("outcome").asText().equals("ok")) {
+            audited++;
+          }
+        }
+        if (!page.has("next_before")) {
+          break;
+        }
+        before = page.path("next_before").asLong();
+      }
+      assertThat(audited).as("audit entries of acknowledged log-metric calls").isEqualTo(acked.size());
+      assertThat(ProcessServer.ok(url, admin, "GET", "/api/atrium/v1/audit/verify", null).path("intact").asBoolean())
+          .isTrue();
     }
   }
 }
