@@ -57,6 +57,9 @@ public class LoadGen {
   static final String API = "/api/2.0/mlflow";
   static Map<String, String> opt = new LinkedHashMap<>();
   static final ExecutorService VT = Executors.newVirtualThreadPerTaskExecutor();
+  /** One reading of both clocks, so a nanoTime can be shown as wall-clock time (to line up with a GC log). */
+  static final long NANO0 = System.nanoTime();
+  static final long EPOCH_MS_AT_NANO0 = System.currentTimeMillis();
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || args[0].startsWith("-")) {
@@ -193,6 +196,125 @@ public class LoadGen {
 
   record Resp(int status, String body) {}
 
+  /**
+   * The flood's HTTP/1.1 client: blocking sockets on virtual threads, one per connection in flight,
+   * kept alive and reused; a request is written as bytes and the answer read up to its status line,
+   * headers and body (by Content-Length or chunks), nothing decoded. N's clients stand for other
+   * teams' machines, so what the flood costs this box is a measurement artefact: with the JDK's
+   * HttpClient it took 0.56 of the 2 cores at 600 requests/s, CPU the server and tenant Q lacked.
+   */
+  static final class RawHttp {
+    final String host;
+    final int port;
+    final String prefix;
+    final String auth;
+    final java.util.concurrent.ConcurrentLinkedDeque<Conn> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    record Conn(java.net.Socket socket, java.io.InputStream in, java.io.OutputStream out) {}
+
+    RawHttp(String base, String token) {
+      URI u = URI.create(base);
+      host = u.getHost();
+      port = u.getPort();
+      String p = u.getRawPath() == null ? "" : u.getRawPath();
+      prefix = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+      auth = token == null || token.isEmpty() ? null : "Bearer " + token;
+    }
+
+    /** POSTs a JSON body; the answer's status, or -1 when the connection failed. */
+    int post(String path, byte[] body) {
+      Conn c = idle.pollFirst();
+      try {
+        if (c == null) {
+          java.net.Socket so = new java.net.Socket(host, port);
+          so.setTcpNoDelay(true);
+          c = new Conn(so, new java.io.BufferedInputStream(so.getInputStream(), 16 * 1024),
+              new java.io.BufferedOutputStream(so.getOutputStream(), 16 * 1024));
+        }
+        String head = "POST " + prefix + path + " HTTP/1.1\r\nHost: " + host + ":" + port
+            + "\r\nContent-Type: application/json\r\n" + (auth == null ? "" : "Authorization: " + auth + "\r\n")
+            + "Content-Length: " + body.length + "\r\n\r\n";
+        c.out().write(head.getBytes(StandardCharsets.ISO_8859_1));
+        c.out().write(body);
+        c.out().flush();
+        int status = readResponse(c.in());
+        if (status > 0) {
+          idle.addFirst(c);
+        } else {
+          c.socket().close();
+          status = -status;
+        }
+        return status;
+      } catch (IOException e) {
+        if (c != null) {
+          try {
+            c.socket().close();
+          } catch (IOException ignored) {
+            // gone anyway
+          }
+        }
+        return -1;
+      }
+    }
+
+    /** Reads one answer; its status, negative when the server closes the connection after it. */
+    static int readResponse(java.io.InputStream in) throws IOException {
+      String status = line(in);
+      String[] parts = status.split(" ", 3);
+      if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) throw new IOException("bad status line: " + status);
+      int code = Integer.parseInt(parts[1]);
+      long length = -1;
+      boolean chunked = false;
+      boolean close = false;
+      for (String h; !(h = line(in)).isEmpty(); ) {
+        int colon = h.indexOf(':');
+        if (colon < 0) continue;
+        String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+        String value = h.substring(colon + 1).trim();
+        switch (name) {
+          case "content-length" -> length = Long.parseLong(value);
+          case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+          case "connection" -> close = value.equalsIgnoreCase("close");
+          default -> { }
+        }
+      }
+      if (chunked) {
+        for (long n; (n = Long.parseLong(line(in).split(";", 2)[0].trim(), 16)) > 0; ) {
+          skip(in, n);
+          line(in);
+        }
+        while (!line(in).isEmpty()) {
+          // trailers
+        }
+      } else if (length > 0) {
+        skip(in, length);
+      } else if (length < 0) {
+        close = true; // body until close: nothing to reuse
+      }
+      return close ? -code : code;
+    }
+
+    static String line(java.io.InputStream in) throws IOException {
+      StringBuilder b = new StringBuilder(64);
+      for (int ch; (ch = in.read()) != '\n'; ) {
+        if (ch < 0) throw new IOException("connection closed");
+        if (ch != '\r') b.append((char) ch);
+      }
+      return b.toString();
+    }
+
+    static void skip(java.io.InputStream in, long n) throws IOException {
+      while (n > 0) {
+        long k = in.skip(n);
+        if (k <= 0) {
+          if (in.read() < 0) throw new IOException("connection closed");
+          k = 1;
+        }
+        n -= k;
+      }
+    }
+  }
+
   static final class Fail extends RuntimeException {
     final int status;
 
@@ -327,6 +449,9 @@ public class LoadGen {
       if (n == lat.length) lat = Arrays.copyOf(lat, n * 2);
       lat[n++] = nanos;
     }
+
+    /** Per request, when --q-trace asks: scheduled wall-clock ms, latency µs, request number. */
+    List<long[]> trace;
 
     void fail(Fail f) {
       statuses.merge(f.status, 1L, Long::sum);
@@ -861,6 +986,7 @@ public class LoadGen {
    */
   static Samples openLoop(double rate, double seconds, int maxInFlight, Step step, long startNanos) throws Exception {
     Samples s = new Samples();
+    if (opt.containsKey("q-trace")) s.trace = new ArrayList<>();
     Object lock = new Object();
     Semaphore inFlight = new Semaphore(maxInFlight);
     long period = (long) (1e9 / rate);
@@ -884,6 +1010,7 @@ public class LoadGen {
             s.add(lat);
             s.ok++;
             s.units += u;
+            if (s.trace != null) s.trace.add(new long[] {EPOCH_MS_AT_NANO0 + (at - NANO0) / 1_000_000, lat / 1000, kk});
           }
         } catch (Fail f) {
           synchronized (lock) {
@@ -903,12 +1030,13 @@ public class LoadGen {
     return s;
   }
 
-  /** N's log-batch of --n-points points to `run`, request k. */
-  static Step floodStep(Api na, String run, int nPoints) {
+  /** N's log-batch of --n-points points to `run`, request k (through the lean client, see RawHttp). */
+  static Step floodStep(RawHttp na, String run, int nPoints) {
     return k -> {
       StringBuilder b = new StringBuilder("{\"run_id\":").append(q(run)).append(",\"metrics\":");
       metrics(b, "n", 10, nPoints, k * 100, System.currentTimeMillis());
-      na.post("/runs/log-batch", b.append('}').toString());
+      int status = na.post(API + "/runs/log-batch", b.append('}').toString().getBytes(StandardCharsets.UTF_8));
+      if (status != 200) throw new Fail(status, "POST /runs/log-batch -> " + status);
       return nPoints;
     };
   }
@@ -920,7 +1048,7 @@ public class LoadGen {
    * into the same run does not repeat the first one's points.
    */
   static Map<String, Object> flood() throws Exception {
-    Api na = new Api(req("n-url"), s("n-token", ""));
+    RawHttp na = new RawHttp(req("n-url"), s("n-token", ""));
     Step nStep = floodStep(na, req("n-run"), i("n-points", 100));
     long from = Long.parseLong(s("step-from", "0"));
     double duration = d("duration", 30);
@@ -1040,25 +1168,61 @@ public class LoadGen {
       qFrom = (long) (qRate * warm) + 1;
       Thread.sleep(3000);
     }
-    long qa0 = qFrom;
-    Step qAlone = k -> qStep.run(qa0 + k);
-    long cpu0 = cpuNanos();
-    long t0 = System.nanoTime();
-    Samples alone = openLoop(qRate, phase, 64, qAlone, t0);
-    double aloneWall = (System.nanoTime() - t0) / 1e9;
-    double aloneCpu = (cpuNanos() - cpu0) / 1e9;
-    long qw0 = qa0 + (long) (qRate * phase) + 1;
-    Step qWith = k -> qStep.run(qw0 + k);
-    List<String> fa = new ArrayList<>(floodArgs);
-    fa.addAll(List.of("--duration", Double.toString(phase), "--step-from", Long.toString((long) (nRate * warm) + 1)));
-    Flood f = Flood.start(fa, nice);
-    cpu0 = cpuNanos();
-    f.go();
-    long t1 = System.nanoTime();
-    Samples with = openLoop(qRate, phase, 64, qWith, t1);
-    double qWithWall = (System.nanoTime() - t1) / 1e9;
-    double qWithCpu = (cpuNanos() - cpu0) / 1e9;
-    Raw nr = f.result(phase + 600);
+    // --rounds pairs of phases, Q alone then Q beside N's flood: on a shared, noisy machine one
+    // pair's p99 (the 6th-worst of 600 requests) moves with whatever else the machine did in those
+    // 30 s, so the report gives each round's figures and the harness judges their median.
+    int rounds = i("rounds", 3);
+    Samples alone = new Samples();
+    Samples with = new Samples();
+    double aloneWall = 0, aloneCpu = 0, qWithWall = 0, qWithCpu = 0;
+    List<Object> perRound = new ArrayList<>();
+    StringBuilder trace = new StringBuilder();
+    long next = qFrom;
+    long nFrom = (long) (nRate * warm) + 1;
+    for (int r = 0; r < rounds; r++) {
+      long qa0 = next;
+      Step qAlone = k -> qStep.run(qa0 + k);
+      long cpu0 = cpuNanos();
+      long t0 = System.nanoTime();
+      Samples a = openLoop(qRate, phase, 64, qAlone, t0);
+      double aw = (System.nanoTime() - t0) / 1e9;
+      double ac = (cpuNanos() - cpu0) / 1e9;
+      long qw0 = qa0 + (long) (qRate * phase) + 1;
+      next = qw0 + (long) (qRate * phase) + 1;
+      Step qWith = k -> qStep.run(qw0 + k);
+      List<String> fa = new ArrayList<>(floodArgs);
+      fa.addAll(List.of("--duration", Double.toString(phase), "--step-from", Long.toString(nFrom)));
+      nFrom += (long) (nRate * phase) + 1;
+      Flood f = Flood.start(fa, nice);
+      cpu0 = cpuNanos();
+      f.go();
+      long t1 = System.nanoTime();
+      Samples w = openLoop(qRate, phase, 64, qWith, t1);
+      double ww = (System.nanoTime() - t1) / 1e9;
+      double wc = (cpuNanos() - cpu0) / 1e9;
+      Raw nr = f.result(phase + 600);
+      Map<String, Object> round = new LinkedHashMap<>();
+      round.put("q_alone", report(a, aw, ac, "metric_points"));
+      round.put("q_with_n", report(w, ww, wc, "metric_points"));
+      round.put("n_flood", nr);
+      perRound.add(round);
+      if (a.trace != null) {
+        // Q's requests one per line (round, phase, scheduled wall-clock ms, latency µs, request
+        // number), to line up Q's slow requests with a server's GC log (-Xlog:gc with time).
+        for (var e : List.of(Map.entry("alone", a), Map.entry("with_n", w))) {
+          for (long[] t : e.getValue().trace) trace.append(r).append(' ').append(e.getKey()).append(' ').append(t[0])
+              .append(' ').append(t[1]).append(' ').append(t[2]).append('\n');
+        }
+      }
+      alone.merge(a);
+      with.merge(w);
+      aloneWall += aw;
+      aloneCpu += ac;
+      qWithWall += ww;
+      qWithCpu += wc;
+      Thread.sleep(3000); // the flood's last answers drain before Q is measured alone again
+    }
+    if (opt.containsKey("q-trace")) Files.writeString(Path.of(opt.get("q-trace")), trace);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("phase_s", phase);
     m.put("warmup_s", warm);
@@ -1066,9 +1230,10 @@ public class LoadGen {
     m.put("q_rate", qRate);
     m.put("n_offered_rate", nRate);
     m.put("n_connections", nConn);
+    m.put("rounds", perRound);
+    // Every round's Q requests together (the pooled percentiles); N's figures are per round.
     m.put("q_alone", report(alone, aloneWall, aloneCpu, "metric_points"));
     m.put("q_with_n", report(with, qWithWall, qWithCpu, "metric_points"));
-    m.put("n_flood", nr);
     return m;
   }
 
