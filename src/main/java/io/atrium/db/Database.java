@@ -189,6 +189,7 @@ public final class Database implements AutoCloseable {
     private final Rider rider;
     private final Carried outer;
     private boolean written;
+    private boolean directChange;
 
     private Carried(Rider rider, Carried outer) {
       this.rider = rider;
@@ -206,6 +207,17 @@ public final class Database implements AutoCloseable {
   }
 
   private final ThreadLocal<Carried> carried = new ThreadLocal<>();
+
+  /**
+   * Tells a carried rider that the current transaction changed data with a statement run on the
+   * handle's JDBC connection directly, which the rider's statement watch does not see.
+   */
+  public void changedDirectly() {
+    Carried c = carried.get();
+    if (c != null) {
+      c.directChange = true;
+    }
+  }
 
   /**
    * Binds {@code rider} to the current thread: the first transaction on it that changes data (an
@@ -227,6 +239,7 @@ public final class Database implements AutoCloseable {
       return jdbi.inTransaction(work::apply);
     }
     boolean[] rode = {false};
+    c.directChange = false;
     R result =
         jdbi.inTransaction(
             h -> {
@@ -243,7 +256,7 @@ public final class Database implements AutoCloseable {
                   });
               R r = work.apply(h);
               // c.written: a transaction opened inside this one (same thread) may have carried it already.
-              if (changed[0] && !c.written) {
+              if ((changed[0] || c.directChange) && !c.written) {
                 c.rider.write(h);
                 rode[0] = true;
               }

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.atrium.db.Database;
 import io.atrium.db.Dialect;
 import io.atrium.tenancy.TenantId;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.function.BiConsumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.StatementException;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * SQL for metric points: appending them (and keeping each key's latest value), reading a metric's
@@ -53,7 +55,7 @@ public final class MetricStore {
       insertPoints(h, tenant, runId, metrics,
           """
           INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
-          VALUES (:t, :r, :k, :v, :ts, :step, :nan) ON CONFLICT DO NOTHING""");
+          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""");
     } else {
       // H2 has no "insert if absent" cheaper than MERGE ... KEY, which searches for the row to
       // update before it inserts. Duplicates are rare (a client's retry), so insert plainly and only
@@ -63,7 +65,7 @@ public final class MetricStore {
         insertPoints(h, tenant, runId, metrics,
             """
             INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
-            VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
+            VALUES (?, ?, ?, ?, ?, ?, ?)""");
         h.releaseSavepoint(POINTS_SAVEPOINT);
       } catch (StatementException e) {
         if (!isDuplicateKey(e)) {
@@ -75,7 +77,7 @@ public final class MetricStore {
             """
             MERGE INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
             KEY (tenant_id, run_uuid, metric_key, step, ts, metric_value, is_nan)
-            VALUES (:t, :r, :k, :v, :ts, :step, :nan)""");
+            VALUES (?, ?, ?, ?, ?, ?, ?)""");
       }
     }
     if (db.dialect() == Dialect.POSTGRES) {
@@ -157,14 +159,29 @@ public final class MetricStore {
 
   private static final String POINTS_SAVEPOINT = "metric_points";
 
-  private static void insertPoints(Handle h, TenantId tenant, String runId, List<Metric> metrics, String sql) {
-    PreparedBatch b = h.prepareBatch(sql);
-    for (Metric m : metrics) {
-      boolean nan = Double.isNaN(m.value());
-      b.bind("t", tenant.value()).bind("r", runId).bind("k", m.key()).bind("v", nan ? 0.0 : m.value())
-          .bind("ts", m.timestamp()).bind("step", m.step()).bind("nan", nan).add();
+  /**
+   * One JDBC batch on the transaction's connection, parameters by position. Jdbi's named binding
+   * looked up an argument factory for each of a point's seven values: a fifth of the server's
+   * allocation and a tenth of its CPU while ingesting 1,000-point batches.
+   */
+  private void insertPoints(Handle h, TenantId tenant, String runId, List<Metric> metrics, String sql) {
+    try (PreparedStatement ps = h.getConnection().prepareStatement(sql)) {
+      for (Metric m : metrics) {
+        boolean nan = Double.isNaN(m.value());
+        ps.setLong(1, tenant.value());
+        ps.setString(2, runId);
+        ps.setString(3, m.key());
+        ps.setDouble(4, nan ? 0.0 : m.value());
+        ps.setLong(5, m.timestamp());
+        ps.setLong(6, m.step());
+        ps.setBoolean(7, nan);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    } catch (SQLException e) {
+      throw new UnableToExecuteStatementException(e, null);
     }
-    b.execute();
+    db.changedDirectly();
   }
 
   /** SQLSTATE 23505 (unique violation) anywhere in the cause chain, batch exceptions included. */
