@@ -96,18 +96,20 @@ public record AtriumConfig(
    * background every 500 ms, so a killed process lost the last half second of acknowledged writes
    * (CrashDurabilityIT). {@code QUERY_CACHE_SIZE=64}: a request runs a dozen distinct statements and
    * H2's default cache of 8 parsed statements per connection re-parsed most of them every time.
+   * {@code CACHE_SIZE} (KiB): see {@link #H2_CACHE_KB}.
    */
   public static String defaultH2Url(Path dataDir) {
     return "jdbc:h2:file:" + dataDir.toAbsolutePath().resolve("db").resolve("atrium") + ";DB_CLOSE_ON_EXIT=FALSE"
-        + ";WRITE_DELAY=0;QUERY_CACHE_SIZE=64;CACHE_SIZE=" + h2CacheSizeKb(Runtime.getRuntime().maxMemory());
+        + ";WRITE_DELAY=0;QUERY_CACHE_SIZE=64;CACHE_SIZE=" + H2_CACHE_KB;
   }
 
   /**
-   * H2's page cache in KiB: a quarter of the heap, at least H2's own default of 16 MiB. With the
-   * default alone a run search over 10,000 runs re-read and re-decoded ~20,000 pages per query
-   * (its rows, params and latest metrics no longer fit), which doubled its CPU time.
+   * H2's page cache, 16 MiB (H2's own default), whatever the heap. It lives in the Java heap as page
+   * objects, and every page a commit writes enters it; with a quarter of the heap (256 MiB of a
+   * 1 GiB heap) those pages lived long enough to be copied by every young collection: pauses of
+   * 60 to 110 ms every 9 s beside a flooding tenant, which set the other tenants' p99 (15 of the 18
+   * slowest requests of the noisy-neighbour benchmark overlapped one). With 16 MiB the pauses are
+   * 30 ms and W3's run search over 10,000 runs is a fifth slower (17 to 21 ms at p50).
    */
-  static long h2CacheSizeKb(long maxHeapBytes) {
-    return Math.max(16 * 1024, maxHeapBytes / 4 / 1024);
-  }
+  static final long H2_CACHE_KB = 16 * 1024;
 }
