@@ -22,6 +22,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -544,7 +545,7 @@ def noisy(cls: str, work: Path, p: dict | None, a: argparse.Namespace) -> dict:
         # median (one round's p99 is the 6th-worst of 600 requests, at the mercy of the shared machine).
         ratios = [rd["q_with_n"]["latency_ms"]["p99"] / rd["q_alone"]["latency_ms"]["p99"]
                   for rd in r["rounds"] if rd["q_alone"]["latency_ms"]["p99"]]
-        ratio = median(ratios)
+        ratio = statistics.median(ratios) if ratios else None
         acc = n["accepted_per_s"]
         out["verdict"] = {
             "q_p99_ratio": round(ratio, 3) if ratio else None,
@@ -564,14 +565,6 @@ def noisy(cls: str, work: Path, p: dict | None, a: argparse.Namespace) -> dict:
     # No JFR recording here: its sampling and allocation events showed up in Q's tail (x7.4 with it,
     # x4.1 without, same build); the GC-pause analysis (q_tail) says where this tail comes from instead.
     return run_server(start_atrium, cls, work, p, body, open_limits=False, tenants=("q", "n"), jfr=False)
-
-
-def median(xs: list[float]) -> float | None:
-    xs = sorted(xs)
-    if not xs:
-        return None
-    mid = len(xs) // 2
-    return xs[mid] if len(xs) % 2 else (xs[mid - 1] + xs[mid]) / 2
 
 
 def pooled_flood(rounds: list[dict]) -> dict:
@@ -612,16 +605,17 @@ def tail_vs_pauses(trace: Path, gc_log: Path) -> dict:
     except OSError:
         return res
     for phase in ("alone", "with_n"):
-        # (start s, latency ms) of every round's requests in this phase
-        reqs = [(int(r[2]) / 1000, int(r[3]) / 1000) for r in rows if r[1] == phase]
-        if not reqs:
-            continue
+        # (start s, latency ms) of every round's requests in this phase, and each round's span of them
+        reqs = []
         spans = {}
         for r in rows:
             if r[1] == phase:
-                st, en = int(r[2]) / 1000, int(r[2]) / 1000 + int(r[3]) / 1e6
-                lo, hi = spans.get(r[0], (st, en))
-                spans[r[0]] = (min(lo, st), max(hi, en))
+                st, lat = int(r[2]) / 1000, int(r[3]) / 1000
+                reqs.append((st, lat))
+                lo, hi = spans.get(r[0], (st, st))
+                spans[r[0]] = (min(lo, st), max(hi, st + lat / 1000))
+        if not reqs:
+            continue
         in_phase = [(a, b) for a, b in pauses if any(b >= lo and a <= hi for lo, hi in spans.values())]
         worst = sorted(reqs, key=lambda r: r[1], reverse=True)[:max(1, len(reqs) // 100)]
         hit = sum(1 for st, lat in worst if any(a <= st + lat / 1000 and b >= st for a, b in in_phase))
