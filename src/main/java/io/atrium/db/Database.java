@@ -10,6 +10,7 @@ import io.atrium.tenancy.TenantId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -41,12 +42,15 @@ public final class Database implements AutoCloseable {
   private final Jdbi jdbi;
   private final Dialect dialect;
   private final ConnectionShare share;
+  /** Embedded H2 only: keeps the file compact, which H2 itself does not do with WRITE_DELAY=0. */
+  private final Optional<H2Housekeeping> housekeeping;
 
   private Database(HikariDataSource dataSource, Dialect dialect, int poolSize) {
     this.dataSource = dataSource;
     this.jdbi = Jdbi.create(dataSource);
     this.dialect = dialect;
     this.share = ConnectionShare.forPool(poolSize, 10_000_000_000L);
+    this.housekeeping = dialect == Dialect.H2 ? H2Housekeeping.start(dataSource) : Optional.empty();
   }
 
   /** Opens the pool, applies pending migrations and checks that the role cannot bypass RLS. */
@@ -288,8 +292,18 @@ public final class Database implements AutoCloseable {
         mx.getThreadsAwaitingConnection(), share.waiting()};
   }
 
+  /** The embedded H2 file's fill rates (file in use, chunks live), in percent; empty on PostgreSQL. */
+  public Optional<int[]> h2FillRates() {
+    return housekeeping.map(H2Housekeeping::fillRates);
+  }
+
+  Optional<H2Housekeeping> housekeeping() {
+    return housekeeping;
+  }
+
   @Override
   public void close() {
+    housekeeping.ifPresent(H2Housekeeping::close);
     dataSource.close();
   }
 }
