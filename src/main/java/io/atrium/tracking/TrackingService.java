@@ -539,8 +539,8 @@ public final class TrackingService {
     if (ids.isEmpty()) {
       return new Page<>(List.of(), Optional.empty());
     }
-    SqlQuery q =
-        RunSearch.compile(t.value(), ids, filter, orderBy == null ? List.of() : orderBy, ViewType.parse(runViewType),
+    RunSearch.Plan q =
+        RunSearch.plan(t.value(), ids, filter, orderBy == null ? List.of() : orderBy, ViewType.parse(runViewType),
             offset, (int) max + 1);
     return store.read(
         t,

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.atrium.db.Database;
 import io.atrium.tenancy.TenantId;
+import io.atrium.tracking.search.RunSearch;
 import io.atrium.tracking.search.SqlQuery;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -272,6 +273,15 @@ public final class TrackingStore {
 
   public List<String> searchRunIds(Handle h, SqlQuery q) {
     return h.createQuery(q.sql()).bindMap(q.params()).mapTo(String.class).list();
+  }
+
+  /**
+   * A run search's page: by the metric's index when the plan has that route and it holds the page
+   * (see {@link RunSearch.TopK}), else by the full query.
+   */
+  public List<String> searchRunIds(Handle h, RunSearch.Plan plan) {
+    return plan.page(q -> searchRunIds(h, q), q -> h.createQuery(q.sql()).bindMap(q.params()).mapTo(Long.class).one(),
+        q -> h.createQuery(q.sql()).bindMap(q.params()).map((rs, ctx) -> RunSearch.TopK.Candidate.read(rs)).list());
   }
 
   // ---------------------------------------------------------------- runs

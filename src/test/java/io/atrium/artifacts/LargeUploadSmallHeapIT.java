@@ -118,6 +118,10 @@ class LargeUploadSmallHeapIT {
 
   @Test
   void twoGibibytesInAndOutOfA512MibHeapByteExact() throws Exception {
+    // The artifact lands on this disk once (staged, then moved); say so plainly rather than as the
+    // server's 500 for "No space left on device" halfway through.
+    long free = Files.getFileStore(dir).getUsableSpace();
+    assertThat(free).as("free bytes in %s: this test writes a 2 GiB artifact there", dir).isGreaterThan(SIZE + (512L << 20));
     server = new ProcessServer(TestDatabases.config(TestDatabases.Kind.H2, dir.resolve("data")), dir.resolve("server.log"),
         List.of("-Xmx512m", "-XX:+ExitOnOutOfMemoryError"));
     String url = server.start();

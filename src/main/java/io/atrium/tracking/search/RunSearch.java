@@ -3,12 +3,21 @@ package io.atrium.tracking.search;
 import static java.util.Objects.requireNonNull;
 
 import io.atrium.common.MlflowError;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Compiles an MLflow SearchRuns request (filter string, order_by list, view type, page) into one
@@ -89,6 +98,100 @@ public final class RunSearch {
       ViewType view,
       int offset,
       int limit) {
+    return plan(tenantId, experimentIds, filter, orderBy, view, offset, limit).full();
+  }
+
+  /**
+   * A search as the store runs it: the {@link #compile full query}, and when the only order key is
+   * a metric, the {@link TopK} route that finds the same page from the metric's index.
+   */
+  public record Plan(SqlQuery full, Optional<TopK> topK) {
+    /**
+     * Runs the plan with the caller's statements: {@code count} for a count, {@code candidates} for
+     * the route's rows, {@code ids} for run ids. By the metric's index when the experiments are big
+     * enough for it to pay and the page lies within the runs that have a number for the metric,
+     * else by the full query.
+     */
+    public List<String> page(Function<SqlQuery, List<String>> ids, ToLongFunction<SqlQuery> count,
+        Function<SqlQuery, List<TopK.Candidate>> candidates) {
+      if (topK.isPresent() && count.applyAsLong(topK.get().sizeProbe()) >= topK.get().minRuns()) {
+        Optional<List<String>> page = topK.get().page(candidates.apply(topK.get().candidates()));
+        if (page.isPresent()) {
+          return page.get();
+        }
+      }
+      return ids.apply(full);
+    }
+  }
+
+  /**
+   * The page of a search ordered by one metric, found without ordering every run of the
+   * experiments. {@link #candidates} walks the index on {@code latest_metrics (tenant_id,
+   * metric_key, metric_value)} in the order asked for, through the runs that pass the filter, and
+   * stops after the {@link #rows}-th (offset + limit) of them and every run tied with it on the
+   * value ({@code FETCH FIRST n ROWS WITH TIES}): at most that many index entries plus the filter's
+   * misses are read, where the full query joins and sorts every run of the experiments (at 100,000
+   * runs on H2, 500,000 lookups and 4-6 s). {@link #page} orders those runs as the full query does
+   * (the value, then start time, latest first and missing last, then run id) and cuts the page:
+   * every run outside them has a strictly worse value, so the first {@code rows} runs of the full
+   * order are all among them. The ordering happens here rather than in a second statement because
+   * H2 does not look a list of ids up by the second column of the runs' primary key; run ids are
+   * 32 lowercase hex digits, which order the same in Java as under either database's collation.
+   *
+   * <p>The route reads the metric's index for the whole tenant, so it pays only when the searched
+   * experiments hold many runs: {@link #sizeProbe} counts their runs up to {@link #minRuns} (ten
+   * times {@code rows}, at least {@link #MIN_RUNS}), and below that the full query runs, as cheap
+   * there as the route would be and not exposed to a tenant whose other experiments dwarf these.
+   * The full query also answers when fewer than {@code rows} runs have a number for the metric (the
+   * page reaches NaN or runs without it), and for pages deeper than {@link #MAX_ROWS}.
+   */
+  public record TopK(SqlQuery sizeProbe, int minRuns, SqlQuery candidates, boolean ascending, int offset, int limit) {
+    /** Deepest offset + limit the route serves. */
+    public static final int MAX_ROWS = 5_000;
+    /** Fewest runs in the searched experiments for the route, whatever the page. */
+    public static final int MIN_RUNS = 1_000;
+
+    /** A run the index walk passed: its id, the metric's value and its start time (may be null). */
+    public record Candidate(String runId, double value, Long startTime) {
+      /** The current row of {@link #candidates}' result. */
+      public static Candidate read(ResultSet rs) throws SQLException {
+        long start = rs.getLong(3);
+        Long startTime = rs.wasNull() ? null : start; // before any other column is read
+        return new Candidate(rs.getString(1), rs.getDouble(2), startTime);
+      }
+    }
+
+    public int rows() {
+      return offset + limit;
+    }
+
+    /** The page among {@code found}, or empty when they do not hold it (fewer than {@link #rows}). */
+    public Optional<List<String>> page(List<Candidate> found) {
+      if (found.size() < rows()) {
+        return Optional.empty();
+      }
+      Comparator<Candidate> byValue = Comparator.comparingDouble(Candidate::value);
+      List<Candidate> sorted = new ArrayList<>(found);
+      sorted.sort((ascending ? byValue : byValue.reversed())
+          .thenComparing(Candidate::startTime, Comparator.nullsLast(Comparator.<Long>reverseOrder()))
+          .thenComparing(Candidate::runId));
+      List<String> page = new ArrayList<>(limit);
+      for (Candidate c : sorted.subList(offset, rows())) {
+        page.add(c.runId());
+      }
+      return Optional.of(page);
+    }
+  }
+
+  /** Same as {@link #compile}, with the metric-ordered route when it applies. */
+  public static Plan plan(
+      long tenantId,
+      List<Long> experimentIds,
+      String filter,
+      List<String> orderBy,
+      ViewType view,
+      int offset,
+      int limit) {
     requireNonNull(experimentIds);
     requireNonNull(view);
     Sql.checkPaging(offset, limit);
@@ -103,6 +206,7 @@ public final class RunSearch {
 
     List<String> where = new ArrayList<>();
     where.add("r.tenant_id = :tenant");
+    String experimentsIn = null;
     if (experimentIds.isEmpty()) {
       where.add("1 = 0");
     } else {
@@ -110,7 +214,8 @@ public final class RunSearch {
       for (int k = 0; k < experimentIds.size(); k++) {
         ids.add(params.named("e" + k, requireNonNull(experimentIds.get(k))));
       }
-      where.add(ids.toString());
+      experimentsIn = ids.toString();
+      where.add(experimentsIn);
     }
     where.add(view.lifecyclePredicate("r"));
     List<String> joins = new ArrayList<>();
@@ -121,18 +226,62 @@ public final class RunSearch {
       }
     }
 
+    int filterJoins = joins.size();
     List<String> orderTerms = new ArrayList<>();
-    orderTerms(orders, params, joins, orderTerms);
+    String firstMetricKey = orderTerms(orders, params, joins, orderTerms);
+    String limitParam = params.named("limit", limit);
+    String offsetParam = params.named("offset", offset);
+    String whereText = String.join(" AND ", where);
+    String pageTail = " ORDER BY " + String.join(", ", orderTerms) + " LIMIT " + limitParam + " OFFSET " + offsetParam;
 
     StringBuilder sql = new StringBuilder("SELECT r.run_uuid FROM runs r");
     for (String j : joins) {
       sql.append(' ').append(j);
     }
-    sql.append(" WHERE ").append(String.join(" AND ", where));
-    sql.append(" ORDER BY ").append(String.join(", ", orderTerms));
-    sql.append(" LIMIT ").append(params.named("limit", limit));
-    sql.append(" OFFSET ").append(params.named("offset", offset));
-    return new SqlQuery(sql.toString(), params.values());
+    sql.append(" WHERE ").append(whereText).append(pageTail);
+    SqlQuery full = new SqlQuery(sql.toString(), params.values());
+    // The metric-ordered route: o0 (the order key's join) drives, as an inner join.
+    if (firstMetricKey == null || orders.size() > 1 || experimentIds.isEmpty() || offset + limit > TopK.MAX_ROWS) {
+      return new Plan(full, Optional.empty());
+    }
+    int minRuns = Math.max(TopK.MIN_RUNS, 10 * (offset + limit));
+    String probe = "SELECT COUNT(*) FROM (SELECT 1 AS one FROM runs r WHERE r.tenant_id = :tenant AND "
+        + experimentsIn + " AND " + view.lifecyclePredicate("r") + " FETCH FIRST (" + params.named("probe", minRuns)
+        + ") ROWS ONLY) probe";
+    String dir = orders.get(0).direction();
+    StringBuilder candidates = new StringBuilder("SELECT r.run_uuid, o0.metric_value, r.start_time"
+        + " FROM latest_metrics o0 JOIN runs r ON r.tenant_id = :tenant AND r.run_uuid = o0.run_uuid");
+    for (String j : joins.subList(0, filterJoins)) {
+      candidates.append(' ').append(j);
+    }
+    // All three index columns in the ORDER BY: H2 reads an index in order (and backwards) only
+    // when the ORDER BY names its columns from the first; PostgreSQL drops the constant ones.
+    candidates.append(" WHERE o0.tenant_id = :tenant AND o0.metric_key = ").append(firstMetricKey)
+        .append(" AND o0.is_nan = FALSE AND ").append(whereText)
+        .append(" ORDER BY o0.tenant_id ").append(dir).append(", o0.metric_key ").append(dir)
+        .append(", o0.metric_value ").append(dir)
+        .append(" FETCH FIRST (").append(params.named("rows", offset + limit)).append(") ROWS WITH TIES");
+    String c = candidates.toString();
+    return new Plan(full, Optional.of(new TopK(new SqlQuery(probe, used(probe, params.values())), minRuns,
+        new SqlQuery(c, used(c, params.values())), orders.get(0).ascending(), offset, limit)));
+  }
+
+  private static final Pattern PLACEHOLDER = Pattern.compile(":(\\w+)");
+
+  /** The parameters that {@code sql} names: Jdbi refuses bindings a statement does not use. */
+  private static Map<String, Object> used(String sql, Map<String, Object> all) {
+    Set<String> names = new HashSet<>();
+    Matcher m = PLACEHOLDER.matcher(sql);
+    while (m.find()) {
+      names.add(m.group(1));
+    }
+    Map<String, Object> p = new LinkedHashMap<>();
+    all.forEach((k, v) -> {
+      if (names.contains(k)) {
+        p.put(k, v);
+      }
+    });
+    return p;
   }
 
   private static Type type(String entity) {
@@ -351,8 +500,13 @@ public final class RunSearch {
     return sb.toString();
   }
 
-  private static void orderTerms(
+  /**
+   * Adds the order_by joins and terms; returns the placeholder of the first key when it is a metric
+   * (its join is then {@code o0}), else null.
+   */
+  private static String orderTerms(
       List<OrderBy> orders, SqlParams params, List<String> joins, List<String> terms) {
+    String firstMetricKey = null;
     Set<String> seen = new HashSet<>();
     boolean startTimeOrdered = false;
     int n = 0;
@@ -374,6 +528,10 @@ public final class RunSearch {
         }
         case METRIC -> {
           String a = "o" + n++;
+          String key = params.bind(o.key());
+          if (o == orders.get(0)) {
+            firstMetricKey = key; // and a is o0
+          }
           joins.add(
               "LEFT JOIN latest_metrics "
                   + a
@@ -384,7 +542,7 @@ public final class RunSearch {
                   + ".run_uuid = r.run_uuid AND "
                   + a
                   + ".metric_key = "
-                  + params.bind(o.key()));
+                  + key);
           dedupeKey = "metric\0" + o.key();
           // MLflow: numbers first, then NaN, then runs without the metric, in either direction.
           terms.add(
@@ -434,5 +592,6 @@ public final class RunSearch {
       terms.add("r.start_time DESC");
     }
     terms.add("r.run_uuid ASC");
+    return firstMetricKey;
   }
 }

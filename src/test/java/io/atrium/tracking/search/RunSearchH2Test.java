@@ -109,7 +109,7 @@ class RunSearchH2Test {
    * V1__core.sql split into statements with plain JDBC in mind: comments dropped first because
    * one of them contains a semicolon. The schema has no string literal containing "--" or ";".
    */
-  private static List<String> schemaStatements() throws IOException {
+  static List<String> schemaStatements() throws IOException {
     String script;
     try (InputStream in =
         RunSearchH2Test.class.getResourceAsStream("/db/migration/common/V1__core.sql")) {
