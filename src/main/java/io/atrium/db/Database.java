@@ -272,6 +272,20 @@ public final class Database implements AutoCloseable {
     return result;
   }
 
+  /** SQLSTATE 23505 (unique violation) anywhere in the cause chain, batch exceptions included. */
+  public static boolean isDuplicateKey(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLException sql) {
+        for (java.sql.SQLException x = sql; x != null; x = x.getNextException()) {
+          if ("23505".equals(x.getSQLState())) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
   /** True when the database answers; used by {@code GET /ready}. */
   public boolean ready() {
     try {

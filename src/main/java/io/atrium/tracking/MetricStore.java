@@ -68,7 +68,7 @@ public final class MetricStore {
             VALUES (?, ?, ?, ?, ?, ?, ?)""");
         h.releaseSavepoint(POINTS_SAVEPOINT);
       } catch (StatementException e) {
-        if (!isDuplicateKey(e)) {
+        if (!Database.isDuplicateKey(e)) {
           throw e;
         }
         h.rollbackToSavepoint(POINTS_SAVEPOINT); // Jdbi forgets the savepoint here: no release after it
@@ -182,20 +182,6 @@ public final class MetricStore {
       throw new UnableToExecuteStatementException(e, null);
     }
     db.changedDirectly();
-  }
-
-  /** SQLSTATE 23505 (unique violation) anywhere in the cause chain, batch exceptions included. */
-  private static boolean isDuplicateKey(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException sql) {
-        for (SQLException x = sql; x != null; x = x.getNextException()) {
-          if ("23505".equals(x.getSQLState())) {
-            return true;
-          }
-        }
-      }
-    }
-    return false;
   }
 
   /** MLflow's "latest": greater step, then greater timestamp, then greater value (NaN counts as smallest). */

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.atrium.authz.Action;
 import io.atrium.authz.Authz;
 import io.atrium.common.MlflowError;
+import io.atrium.db.Database;
 import io.atrium.http.RequestContext;
 import io.atrium.tenancy.TenantId;
 import io.atrium.tracking.search.ExperimentSearch;
@@ -73,18 +74,26 @@ public final class TrackingService {
           "artifact_location cannot be chosen on Atrium: experiments store artifacts under the tenant's managed root");
     }
     TenantId t = tenant(rc);
-    return store.write(
-        t,
-        h -> {
-          if (store.experimentByName(h, t, name).isPresent()) {
-            throw MlflowError.alreadyExists("Experiment(name=" + name + ") already exists.");
-          }
-          long id = store.nextExperimentId(h, t);
-          long now = clock.millis();
-          store.insertExperiment(h, t, id, name, TrackingStore.artifactLocation(id), now);
-          tags.forEach((k, v) -> store.setExperimentTag(h, t, id, k, v));
-          return Long.toString(id);
-        });
+    try {
+      return store.write(
+          t,
+          h -> {
+            if (store.experimentByName(h, t, name).isPresent()) {
+              throw MlflowError.alreadyExists("Experiment(name=" + name + ") already exists.");
+            }
+            long id = store.nextExperimentId(h, t);
+            long now = clock.millis();
+            store.insertExperiment(h, t, id, name, TrackingStore.artifactLocation(id), now);
+            tags.forEach((k, v) -> store.setExperimentTag(h, t, id, k, v));
+            return Long.toString(id);
+          });
+    } catch (RuntimeException e) {
+      // Two creates of one name at once: both pass the check, the unique index refuses the second.
+      if (Database.isDuplicateKey(e)) {
+        throw MlflowError.alreadyExists("Experiment(name=" + name + ") already exists.");
+      }
+      throw e;
+    }
   }
 
   public Experiment getExperiment(RequestContext rc, String experimentId) {
