@@ -170,7 +170,8 @@ public final class RunSearch {
       if (found.size() < rows()) {
         return Optional.empty();
       }
-      Comparator<Candidate> byValue = Comparator.comparingDouble(Candidate::value);
+      // == first: SQL holds -0.0 and 0.0 equal (a tie for start time to break), Double.compare does not.
+      Comparator<Candidate> byValue = (a, b) -> a.value() == b.value() ? 0 : Double.compare(a.value(), b.value());
       List<Candidate> sorted = new ArrayList<>(found);
       sorted.sort((ascending ? byValue : byValue.reversed())
           .thenComparing(Candidate::startTime, Comparator.nullsLast(Comparator.<Long>reverseOrder()))

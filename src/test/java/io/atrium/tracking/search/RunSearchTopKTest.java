@@ -173,6 +173,15 @@ class RunSearchTopKTest {
   }
 
   @Test
+  void minusZeroTiesWithZeroAsInSql() {
+    // PostgreSQL keeps -0.0 and orders it equal to 0.0 (start time breaks the tie); H2 stores 0.0.
+    RunSearch.TopK k = RunSearch.plan(T1, List.of(1L), "", List.of("metrics.m ASC"), ViewType.ALL, 0, 3).topK().orElseThrow();
+    List<RunSearch.TopK.Candidate> found = List.of(new RunSearch.TopK.Candidate("b", -0.0, 5L),
+        new RunSearch.TopK.Candidate("a", 0.0, 5L), new RunSearch.TopK.Candidate("c", 0.0, 9L));
+    assertThat(k.page(found)).hasValue(List.of("c", "a", "b"));
+  }
+
+  @Test
   void pagesDeeperThanTheRouteServesTakeTheFullQuery() {
     assertThat(RunSearch.plan(T1, List.of(1L), "", List.of("metrics.m"), ViewType.ALL, RunSearch.TopK.MAX_ROWS, 1).topK())
         .isEmpty();
