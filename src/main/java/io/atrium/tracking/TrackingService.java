@@ -89,7 +89,8 @@ public final class TrackingService {
           });
     } catch (RuntimeException e) {
       // Two creates of one name at once: both pass the check, the unique index refuses the second.
-      if (Database.isDuplicateKey(e)) {
+      // (Ids cannot collide: nextExperimentId serializes on a row lock.) Re-read to be sure.
+      if (Database.isDuplicateKey(e) && store.read(t, h -> store.experimentByName(h, t, name)).isPresent()) {
         throw MlflowError.alreadyExists("Experiment(name=" + name + ") already exists.");
       }
       throw e;
