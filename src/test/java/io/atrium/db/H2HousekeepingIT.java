@@ -14,15 +14,17 @@ import org.junit.jupiter.api.io.TempDir;
  * before {@link H2Housekeeping}, one churn below left ~100 MB for ~3 MB of rows with 2 % of the
  * chunks' space live, still so a minute later, and each further churn added as much again (a
  * 100,000-run benchmark database had reached 14.9 GB for 1.2 GB live). Fails without it: the
- * chunks stay 2-3 % live.
+ * chunks stay 2-6 % live.
  */
 class H2HousekeepingIT {
   @TempDir Path dir;
 
   private static final int ROWS = 3_000;
   private static final int COMMITS = 4_000;
-  /** Percent of the chunks' space live that the test waits for; without housekeeping it stays at 2-3 %. */
+  /** Percent of the chunks' space live that the test waits for; without housekeeping it stays at 2-6 %. */
   private static final int LIVE = 50;
+  /** The least it accepts once the wait is over. */
+  private static final int PROGRESS = 15;
 
   @Test
   void aChurnOfSmallCommitsIsRewrittenOnceItEases() throws Exception {
@@ -44,15 +46,18 @@ class H2HousekeepingIT {
       Random random = new Random(7);
       churn(db, random);
       int[] before = db.h2FillRates().orElseThrow();
-      // Housekeeping rewrites once the commits ease; give it up to 30 s.
-      long deadline = System.nanoTime() + 30_000_000_000L;
+      // Housekeeping rewrites once the commits ease: on a quiet machine it passes 50 % within
+      // seconds. Beside the rest of the suite on 2 cores H2 judges the store busy longer and steps
+      // less (measured: 6 % to 20 % in 30 s), so the test waits up to 60 s for 50 % and then asks
+      // for clear progress: at least 15 % and three times the share right after the churn.
+      long deadline = System.nanoTime() + 60_000_000_000L;
       int[] rates = before;
       while (rates[1] < LIVE && System.nanoTime() < deadline) {
         Thread.sleep(250);
         rates = db.h2FillRates().orElseThrow();
       }
       assertThat(rates[1]).as("chunks' space live after the churn (was %d %% right after it)", before[1])
-          .isGreaterThanOrEqualTo(LIVE);
+          .isGreaterThanOrEqualTo(Math.max(PROGRESS, 3 * before[1]));
       long sum = db.platform(h -> h.createQuery("SELECT SUM(n) FROM churn").mapTo(Long.class).one());
       assertThat(sum).as("every update committed").isEqualTo(3L * COMMITS);
     }
