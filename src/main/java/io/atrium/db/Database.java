@@ -7,6 +7,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.atrium.config.AtriumConfig;
 import io.atrium.config.ConfigException;
 import io.atrium.tenancy.TenantId;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,7 @@ public final class Database implements AutoCloseable {
   private final Jdbi jdbi;
   private final Dialect dialect;
   private final ConnectionShare share;
-  /** Embedded H2 only: keeps the file compact, which H2 itself does not do with WRITE_DELAY=0. */
+  /** Embedded H2 only: runs the housekeeping H2 itself skips with WRITE_DELAY=0. */
   private final Optional<H2Housekeeping> housekeeping;
 
   private Database(HikariDataSource dataSource, Dialect dialect, int poolSize) {
@@ -275,8 +276,8 @@ public final class Database implements AutoCloseable {
   /** SQLSTATE 23505 (unique violation) anywhere in the cause chain, batch exceptions included. */
   public static boolean isDuplicateKey(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof java.sql.SQLException sql) {
-        for (java.sql.SQLException x = sql; x != null; x = x.getNextException()) {
+      if (t instanceof SQLException sql) {
+        for (SQLException x = sql; x != null; x = x.getNextException()) {
           if ("23505".equals(x.getSQLState())) {
             return true;
           }
@@ -304,11 +305,6 @@ public final class Database implements AutoCloseable {
     }
     return new int[] {mx.getActiveConnections(), mx.getIdleConnections(), mx.getTotalConnections(),
         mx.getThreadsAwaitingConnection(), share.waiting()};
-  }
-
-  /** The embedded H2 file's fill rates (file in use, chunks live), in percent; empty on PostgreSQL. */
-  public Optional<int[]> h2FillRates() {
-    return housekeeping.map(H2Housekeeping::fillRates);
   }
 
   Optional<H2Housekeeping> housekeeping() {

@@ -79,7 +79,7 @@ public final class TrackingService {
           t,
           h -> {
             if (store.experimentByName(h, t, name).isPresent()) {
-              throw MlflowError.alreadyExists("Experiment(name=" + name + ") already exists.");
+              throw nameTaken(name);
             }
             long id = store.nextExperimentId(h, t);
             long now = clock.millis();
@@ -91,10 +91,14 @@ public final class TrackingService {
       // Two creates of one name at once: both pass the check, the unique index refuses the second.
       // (Ids cannot collide: nextExperimentId serializes on a row lock.) Re-read to be sure.
       if (Database.isDuplicateKey(e) && store.read(t, h -> store.experimentByName(h, t, name)).isPresent()) {
-        throw MlflowError.alreadyExists("Experiment(name=" + name + ") already exists.");
+        throw nameTaken(name);
       }
       throw e;
     }
+  }
+
+  private static MlflowError nameTaken(String name) {
+    return MlflowError.alreadyExists("Experiment(name=" + name + ") already exists.");
   }
 
   public Experiment getExperiment(RequestContext rc, String experimentId) {
@@ -166,7 +170,7 @@ public final class TrackingService {
           }
           Optional<Experiment> clash = store.experimentByName(h, t, newName);
           if (clash.isPresent() && clash.get().id() != id) {
-            throw MlflowError.alreadyExists("Experiment(name=" + newName + ") already exists.");
+            throw nameTaken(newName);
           }
           store.renameExperiment(h, t, id, newName, clock.millis());
           return null;

@@ -29,7 +29,7 @@ class H2HousekeepingIT {
   @Test
   void aChurnOfSmallCommitsIsRewrittenOnceItEases() throws Exception {
     try (Database db = Database.open(TestDatabases.config(TestDatabases.Kind.H2, dir.resolve("data")))) {
-      assertThat(db.h2FillRates()).as("housekeeping runs on a file database").isPresent();
+      assertThat(db.housekeeping()).as("housekeeping runs on a file database").isPresent();
       String filler = "x".repeat(900);
       // H2 keeps an old chunk 45 s before it may rewrite it (so that a crash never finds the new
       // one half written); 1 s lets this test see the rewriting within seconds instead of minutes.
@@ -45,7 +45,7 @@ class H2HousekeepingIT {
       });
       Random random = new Random(7);
       churn(db, random);
-      int[] before = db.h2FillRates().orElseThrow();
+      int[] before = db.housekeeping().orElseThrow().fillRates();
       // Housekeeping rewrites once the commits ease: on a quiet machine it passes 50 % within
       // seconds. Beside the rest of the suite on 2 cores H2 judges the store busy longer and steps
       // less (measured: 6 % to 20 % in 30 s), so the test waits up to 60 s for 50 % and then asks
@@ -54,7 +54,7 @@ class H2HousekeepingIT {
       int[] rates = before;
       while (rates[1] < LIVE && System.nanoTime() < deadline) {
         Thread.sleep(250);
-        rates = db.h2FillRates().orElseThrow();
+        rates = db.housekeeping().orElseThrow().fillRates();
       }
       assertThat(rates[1]).as("chunks' space live after the churn (was %d %% right after it)", before[1])
           .isGreaterThanOrEqualTo(Math.max(PROGRESS, 3 * before[1]));
