@@ -24,6 +24,7 @@ Environment:
 from __future__ import annotations
 
 import os
+import re
 
 # Before mlflow is imported anywhere: no telemetry thread, no URL printing, no slow retries.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -58,12 +59,19 @@ USERS = {
 }
 
 _failed = False
+_server_reports: list[tuple[str, str]] = []
 
 
 def pytest_runtest_logreport(report):
     global _failed
     if report.failed:
         _failed = True
+
+
+def pytest_terminal_summary(terminalreporter):
+    for title, text in _server_reports:
+        terminalreporter.write_sep("-", title)
+        terminalreporter.write_line(text)
 
 
 def _free_port() -> int:
@@ -105,6 +113,19 @@ class Server:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError as e:
             return f"(no server log: {e})"
+
+    def log_trouble(self, limit: int = 400) -> str:
+        """The log's WARN/ERROR lines, 5xx answers and stack traces: what a failure needs, wherever it was."""
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError as e:
+            return f"(no server log: {e})"
+        picked = [ln for ln in lines
+                  if " WARN " in ln or " ERROR " in ln or re.search(r"\bstatus=5\d\d\b", ln)
+                  or ln.startswith(("\tat ", "Caused by:", "\t... ")) or re.match(r"^[\w.$]+(Exception|Error)\b", ln)]
+        if len(picked) > limit:
+            picked = picked[:limit // 2] + [f"... {len(picked) - limit} lines left out ..."] + picked[-limit // 2:]
+        return "\n".join(picked) or "(none)"
 
     def admin(self, method: str, path: str, **kw) -> dict:
         r = requests.request(
@@ -184,8 +205,9 @@ def atrium():
         proc.kill()
         proc.wait()
     log_file.close()
-    if _failed:
-        print(f"\n----- Atrium server log (tail of {log_path}) -----\n{server.log_tail(120)}\n-----")
+    if _failed:  # shown by pytest_terminal_summary: output of a session fixture's teardown is captured
+        _server_reports.append((f"Atrium server log: warnings, errors and 5xx answers ({log_path})", server.log_trouble()))
+        _server_reports.append((f"Atrium server log: the last 120 lines ({log_path})", server.log_tail(120)))
     if not keep:
         _cleanup(data_dir, db_name)
 

@@ -132,7 +132,7 @@ public final class Atrium implements AutoCloseable {
       Optional<IdentityService.NewToken> bootstrap = identities.bootstrapAdmin(ADMIN_NAME);
 
       artifactStorage = artifactsConfig.isS3()
-          ? new S3ArtifactStorage(artifactsConfig)
+          ? new S3ArtifactStorage(artifactsConfig, config.dataDir().resolve("spool").resolve("s3-parts"))
           : new LocalArtifactStorage(artifactsConfig.localRoot());
       MultipartUploads multipart = new MultipartUploads(artifactStorage, new ArtifactStore(db), new UploadStore(db), authz,
           t -> limits.effective(t).storageBytes(), usageMeter::add, clock);

@@ -4,16 +4,20 @@ import io.atrium.common.MlflowError;
 import io.atrium.tenancy.TenantId;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -48,8 +52,13 @@ public final class S3ArtifactStorage implements ArtifactStorage {
   private final S3Client s3;
   private final String bucket;
   private final String prefix;
+  private final Path spoolDir;
 
-  public S3ArtifactStorage(ArtifactsConfig config) {
+  /**
+   * @param spoolDir where a part URL's body is written before it goes to S3 (see {@link #stagePart});
+   *     files left there by a crash are removed here
+   */
+  public S3ArtifactStorage(ArtifactsConfig config, Path spoolDir) {
     AwsCredentialsProvider credentials =
         config.s3AccessKey().isPresent()
             ? StaticCredentialsProvider.create(
@@ -69,6 +78,17 @@ public final class S3ArtifactStorage implements ArtifactStorage {
     this.s3 = b.build();
     this.bucket = config.s3Bucket();
     this.prefix = config.s3Prefix().isEmpty() ? "" : config.s3Prefix() + "/";
+    this.spoolDir = spoolDir;
+    try {
+      Files.createDirectories(spoolDir);
+      try (Stream<Path> left = Files.list(spoolDir)) {
+        for (Path f : (Iterable<Path>) left::iterator) {
+          Files.deleteIfExists(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the part spool directory " + spoolDir, e);
+    }
   }
 
   private String key(TenantId tenant, ArtifactPath path) {
@@ -236,9 +256,12 @@ public final class S3ArtifactStorage implements ArtifactStorage {
   }
 
   /**
-   * An S3 UploadPart straight from the request body: the SDK sends {@code length} bytes as they are
-   * read, never the whole part in memory. S3 takes the part at once (replacing an earlier one of the
-   * same number), so publishing has nothing left to do.
+   * An S3 UploadPart of the request body, written to a spool file first: the SDK retries a failed
+   * attempt (a pooled connection the store had closed, a reset), and a retry must send the body
+   * again, which a request stream cannot do ("does not support mark/reset": a 500 in CI, on one part
+   * in a few dozen uploads to s3proxy). Memory stays at one copy buffer whatever the part's size; the
+   * spool costs a write the page cache mostly absorbs. S3 takes the part at once (replacing an
+   * earlier one of the same number), so publishing has nothing left to do.
    */
   @Override
   public StagedPart stagePart(TenantId tenant, String uploadId, String storageUploadId, ArtifactPath path, int partNumber,
@@ -249,19 +272,21 @@ public final class S3ArtifactStorage implements ArtifactStorage {
       throw MlflowError.invalid("A part upload needs a Content-Length");
     }
     String etag;
+    Path spool = Files.createTempFile(spoolDir, "part-", ".bin");
     try {
+      long read;
+      try (OutputStream out = Files.newOutputStream(spool)) {
+        read = in.transferTo(out); // a quota refusal from the counting stream stops it here
+      }
+      if (read != length) {
+        throw MlflowError.invalid("The part's body had " + read + " bytes, its Content-Length says " + length);
+      }
       etag = s3.uploadPart(r -> r.bucket(bucket).key(key(tenant, path)).uploadId(storageUploadId).partNumber(partNumber)
-              .contentLength(length), RequestBody.fromInputStream(in, length)).eTag();
+              .contentLength(length), RequestBody.fromFile(spool)).eTag();
     } catch (NoSuchUploadException e) {
       throw new NoSuchFileException("upload");
-    } catch (SdkClientException e) {
-      // A quota refusal thrown by the counting stream reaches us wrapped by the SDK.
-      for (Throwable c = e; c != null; c = c.getCause()) {
-        if (c instanceof MlflowError m) {
-          throw m;
-        }
-      }
-      throw e;
+    } finally {
+      Files.deleteIfExists(spool);
     }
     return new StagedPart() {
       @Override
