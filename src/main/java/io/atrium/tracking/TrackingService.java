@@ -74,22 +74,31 @@ public final class TrackingService {
           "artifact_location cannot be chosen on Atrium: experiments store artifacts under the tenant's managed root");
     }
     TenantId t = tenant(rc);
+    return claimingName(
+        t,
+        name,
+        h -> {
+          if (store.experimentByName(h, t, name).isPresent()) {
+            throw nameTaken(name);
+          }
+          long id = store.nextExperimentId(h, t);
+          long now = clock.millis();
+          store.insertExperiment(h, t, id, name, TrackingStore.artifactLocation(id), now);
+          tags.forEach((k, v) -> store.setExperimentTag(h, t, id, k, v));
+          return Long.toString(id);
+        });
+  }
+
+  /**
+   * A write that gives an experiment {@code name} (create, rename). Two such writes of one name at
+   * once both pass their name check, and the unique index refuses the second: that must read as
+   * RESOURCE_ALREADY_EXISTS, not a 500, once a re-read finds the name taken. (Ids cannot collide:
+   * nextExperimentId serializes on a row lock.)
+   */
+  private <R> R claimingName(TenantId t, String name, Database.Tx<R> work) {
     try {
-      return store.write(
-          t,
-          h -> {
-            if (store.experimentByName(h, t, name).isPresent()) {
-              throw nameTaken(name);
-            }
-            long id = store.nextExperimentId(h, t);
-            long now = clock.millis();
-            store.insertExperiment(h, t, id, name, TrackingStore.artifactLocation(id), now);
-            tags.forEach((k, v) -> store.setExperimentTag(h, t, id, k, v));
-            return Long.toString(id);
-          });
+      return store.write(t, work);
     } catch (RuntimeException e) {
-      // Two creates of one name at once: both pass the check, the unique index refuses the second.
-      // (Ids cannot collide: nextExperimentId serializes on a row lock.) Re-read to be sure.
       if (Database.isDuplicateKey(e) && store.read(t, h -> store.experimentByName(h, t, name)).isPresent()) {
         throw nameTaken(name);
       }
@@ -161,8 +170,9 @@ public final class TrackingService {
     Validation.required(newName, "new_name");
     validateExperimentName(newName);
     TenantId t = tenant(rc);
-    store.write(
+    claimingName(
         t,
+        newName,
         h -> {
           Experiment e = experimentOrThrow(h, t, id);
           if (!e.active()) {
