@@ -61,12 +61,18 @@ final class ArtifactServers implements AutoCloseable {
     return env("ATRIUM_TEST_S3_ENDPOINT").isPresent();
   }
 
-  static List<Combo> combos() {
-    List<Combo> out = new ArrayList<>();
+  /** Whether the S3 server is there to test against; fails when ATRIUM_REQUIRE_S3=1 and it is not. */
+  static boolean s3AvailableOrRequired() {
     boolean s3 = s3Available();
     if (!s3 && "1".equals(System.getenv("ATRIUM_REQUIRE_S3"))) {
       throw new IllegalStateException("ATRIUM_REQUIRE_S3=1 but ATRIUM_TEST_S3_* is not set: start scripts/s3-server.sh");
     }
+    return s3;
+  }
+
+  static List<Combo> combos() {
+    List<Combo> out = new ArrayList<>();
+    boolean s3 = s3AvailableOrRequired();
     for (TestDatabases.Kind k : TestDatabases.kinds()) {
       out.add(new Combo(k, Backend.LOCAL));
       if (s3) {
