@@ -1,7 +1,7 @@
 // Atrium's benchmark load generator: ONE program that drives every server under test (Atrium,
 // the MLflow tracking server, FastTrackML) through the MLflow REST API.
 //
-// Single file, JDK only (java.net.http.HttpClient on virtual threads, hand-built JSON), so it runs
+// Single file, JDK only (its own HTTP/1.1 client on virtual threads, hand-built JSON), so it runs
 // with the source launcher:   java bench/LoadGen.java <op> --url http://127.0.0.1:5000[/t/tenant] [options]
 // Prints one JSON object on stdout: throughput, latency percentiles, errors, 429s and the load
 // generator's own CPU time (so a report can show it was not the bottleneck). Progress goes to stderr.
@@ -26,9 +26,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,44 +131,32 @@ public class LoadGen {
 
   // ------------------------------------------------------------------ HTTP
 
-  /** One server endpoint (base URL + optional bearer token) with its own connection pool. */
+  /** One server endpoint (base URL + optional bearer token) over a connection pool (see RawHttp). */
   static final class Api {
     final String base;
+    final String basePath;
     final String token;
-    final HttpClient http;
+    final RawHttp http;
 
     Api(String base, String token) {
-      this(base, token, HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .executor(VT)
-          .build());
+      this(base, token, new RawHttp(base));
     }
 
-    Api(String base, String token, HttpClient http) {
+    Api(String base, String token, RawHttp http) {
       this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
       this.token = token == null || token.isEmpty() ? null : token;
       this.http = http;
+      String p = URI.create(this.base).getRawPath();
+      this.basePath = p == null ? "" : p;
     }
 
+    /** `path` is raw (already URL-encoded), below the base URL's path. */
     Resp send(String method, String path, String body) {
-      HttpRequest.Builder b =
-          HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(i("request-timeout", 300)));
-      if (token != null) b.header("Authorization", "Bearer " + token);
-      if (body != null) {
-        b.header("Content-Type", "application/json");
-        b.method(method, HttpRequest.BodyPublishers.ofString(body));
-      } else {
-        b.method(method, HttpRequest.BodyPublishers.noBody());
-      }
       try {
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Resp(r.statusCode(), r.body());
+        return http.exchange(method, basePath + path, token == null ? null : "Bearer " + token,
+            body == null ? null : body.getBytes(StandardCharsets.UTF_8), true);
       } catch (IOException e) {
         return new Resp(-1, "io: " + e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return new Resp(-1, "interrupted");
       }
     }
 
@@ -197,75 +182,95 @@ public class LoadGen {
   record Resp(int status, String body) {}
 
   /**
-   * The flood's HTTP/1.1 client: blocking sockets on virtual threads, one per connection in flight,
-   * kept alive and reused; a request is written as bytes and the answer read up to its status line,
-   * headers and body (by Content-Length or chunks), nothing decoded. N's clients stand for other
-   * teams' machines, so what the flood costs this box is a measurement artefact: with the JDK's
-   * HttpClient it took 0.56 of the 2 cores at 600 requests/s, CPU the server and tenant Q lacked.
+   * The load generator's HTTP/1.1 client, the same for every server: blocking sockets on virtual
+   * threads, one per request in flight, kept alive and reused; a request is written as bytes and the
+   * answer read by its status line, headers and body (by Content-Length or chunks), the body kept
+   * only when the caller needs it (a run id to parse). The clients stand for training jobs on other
+   * machines, so what the generator costs this 2-core box is CPU taken from the server under test:
+   * with the JDK's HttpClient it took 0.56 of the 2 cores at 600 requests/s, and in W5 a whole core.
+   *
+   * <p>A pooled connection the server has closed while idle (its keep-alive timeout) fails on its
+   * next use before any byte of an answer arrives; such a request is sent once more on a fresh
+   * connection, as browsers and the JDK's client do. Nothing is resent once an answer has begun.
    */
   static final class RawHttp {
     final String host;
     final int port;
     final String prefix;
-    final String auth;
     final java.util.concurrent.ConcurrentLinkedDeque<Conn> idle = new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     record Conn(java.net.Socket socket, java.io.InputStream in, java.io.OutputStream out) {}
 
-    RawHttp(String base, String token) {
+    /** A pool for the host and port of `base`; its path is the prefix of {@link #post}'s paths. */
+    RawHttp(String base) {
       URI u = URI.create(base);
       host = u.getHost();
-      port = u.getPort();
+      port = u.getPort() < 0 ? 80 : u.getPort();
       String p = u.getRawPath() == null ? "" : u.getRawPath();
       prefix = p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
-      auth = token == null || token.isEmpty() ? null : "Bearer " + token;
     }
 
-    /** POSTs a JSON body; the answer's status, or -1 when the connection failed. */
-    int post(String path, byte[] body) {
-      Conn c = idle.pollFirst();
+    /** The flood's call: POSTs a JSON body below the base path; the answer's status, -1 when the connection failed. */
+    int post(String path, String auth, byte[] body) {
       try {
-        if (c == null) {
-          java.net.Socket so = new java.net.Socket(host, port);
-          so.setTcpNoDelay(true);
-          c = new Conn(so, new java.io.BufferedInputStream(so.getInputStream(), 16 * 1024),
-              new java.io.BufferedOutputStream(so.getOutputStream(), 16 * 1024));
-        }
-        String head = "POST " + prefix + path + " HTTP/1.1\r\nHost: " + host + ":" + port
-            + "\r\nContent-Type: application/json\r\n" + (auth == null ? "" : "Authorization: " + auth + "\r\n")
-            + "Content-Length: " + body.length + "\r\n\r\n";
-        c.out().write(head.getBytes(StandardCharsets.ISO_8859_1));
-        c.out().write(body);
-        c.out().flush();
-        int status = readResponse(c.in());
-        if (status > 0) {
-          idle.addFirst(c);
-        } else {
-          c.socket().close();
-          status = -status;
-        }
-        return status;
+        return exchange("POST", prefix + path, auth, body, false).status();
       } catch (IOException e) {
-        if (c != null) {
+        return -1;
+      }
+    }
+
+    /** One request; the answer's status and (when `keepBody`) its body as text. */
+    Resp exchange(String method, String target, String auth, byte[] body, boolean keepBody) throws IOException {
+      for (int attempt = 0; ; attempt++) {
+        Conn c = idle.pollFirst();
+        boolean reused = c != null;
+        if (c == null) c = open();
+        boolean answered = false;
+        try {
+          StringBuilder head = new StringBuilder(256).append(method).append(' ').append(target)
+              .append(" HTTP/1.1\r\nHost: ").append(host).append(':').append(port).append("\r\n");
+          if (auth != null) head.append("Authorization: ").append(auth).append("\r\n");
+          if (body != null) head.append("Content-Type: application/json\r\nContent-Length: ").append(body.length).append("\r\n");
+          else if (!method.equals("GET")) head.append("Content-Length: 0\r\n");
+          c.out().write(head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+          if (body != null) c.out().write(body);
+          c.out().flush();
+          int first = c.in().read();
+          if (first < 0) throw new IOException("connection closed before an answer");
+          answered = true;
+          java.io.ByteArrayOutputStream kept = keepBody ? new java.io.ByteArrayOutputStream(1024) : null;
+          int status = readResponse(first, c.in(), kept);
+          if (status > 0) idle.addFirst(c);
+          else c.socket().close();
+          return new Resp(Math.abs(status), kept == null ? "" : kept.toString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
           try {
             c.socket().close();
           } catch (IOException ignored) {
             // gone anyway
           }
+          if (!reused || answered || attempt > 0) throw e;
         }
-        return -1;
       }
     }
 
-    /** Reads one answer; its status, negative when the server closes the connection after it. */
-    static int readResponse(java.io.InputStream in) throws IOException {
-      String status = line(in);
+    Conn open() throws IOException {
+      java.net.Socket so = new java.net.Socket(host, port);
+      so.setTcpNoDelay(true);
+      so.setSoTimeout(i("request-timeout", 300) * 1000);
+      return new Conn(so, new java.io.BufferedInputStream(so.getInputStream(), 16 * 1024),
+          new java.io.BufferedOutputStream(so.getOutputStream(), 16 * 1024));
+    }
+
+    /** Reads one answer whose first byte is `first`; its status, negative when the server closes the connection after it. */
+    static int readResponse(int first, java.io.InputStream in, java.io.OutputStream body) throws IOException {
+      String status = (char) first + line(in);
       String[] parts = status.split(" ", 3);
       if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) throw new IOException("bad status line: " + status);
       int code = Integer.parseInt(parts[1]);
       long length = -1;
       boolean chunked = false;
-      boolean close = false;
+      boolean close = parts[0].equals("HTTP/1.0");
       for (String h; !(h = line(in)).isEmpty(); ) {
         int colon = h.indexOf(':');
         if (colon < 0) continue;
@@ -280,16 +285,19 @@ public class LoadGen {
       }
       if (chunked) {
         for (long n; (n = Long.parseLong(line(in).split(";", 2)[0].trim(), 16)) > 0; ) {
-          skip(in, n);
+          copy(in, n, body);
           line(in);
         }
         while (!line(in).isEmpty()) {
           // trailers
         }
       } else if (length > 0) {
-        skip(in, length);
-      } else if (length < 0) {
-        close = true; // body until close: nothing to reuse
+        copy(in, length, body);
+      } else if (length < 0 && code != 204 && code != 304) {
+        // A body until the server closes: nothing to reuse.
+        byte[] buf = new byte[8192];
+        for (int k; (k = in.read(buf)) > 0; ) if (body != null) body.write(buf, 0, k);
+        close = true;
       }
       return close ? -code : code;
     }
@@ -303,12 +311,21 @@ public class LoadGen {
       return b.toString();
     }
 
-    static void skip(java.io.InputStream in, long n) throws IOException {
+    /** Reads n bytes into `to`, or skips them when it is null. */
+    static void copy(java.io.InputStream in, long n, java.io.OutputStream to) throws IOException {
+      byte[] buf = to == null ? null : new byte[(int) Math.min(n, 8192)];
       while (n > 0) {
-        long k = in.skip(n);
-        if (k <= 0) {
-          if (in.read() < 0) throw new IOException("connection closed");
-          k = 1;
+        long k;
+        if (to == null) {
+          k = in.skip(n);
+          if (k <= 0) {
+            if (in.read() < 0) throw new IOException("connection closed");
+            k = 1;
+          }
+        } else {
+          k = in.read(buf, 0, (int) Math.min(n, buf.length));
+          if (k < 0) throw new IOException("connection closed");
+          to.write(buf, 0, (int) k);
         }
         n -= k;
       }
@@ -347,7 +364,7 @@ public class LoadGen {
     }
     // One connection pool for all tenants of a server (they are the same host:port).
     if (l.size() > 1) {
-      HttpClient shared = l.get(0).http;
+      RawHttp shared = l.get(0).http;
       for (int t = 1; t < l.size(); t++) l.set(t, new Api(l.get(t).base, token, shared));
     }
     return l;
@@ -1031,11 +1048,11 @@ public class LoadGen {
   }
 
   /** N's log-batch of --n-points points to `run`, request k (through the lean client, see RawHttp). */
-  static Step floodStep(RawHttp na, String run, int nPoints) {
+  static Step floodStep(RawHttp na, String auth, String run, int nPoints) {
     return k -> {
       StringBuilder b = new StringBuilder("{\"run_id\":").append(q(run)).append(",\"metrics\":");
       metrics(b, "n", 10, nPoints, k * 100, System.currentTimeMillis());
-      int status = na.post(API + "/runs/log-batch", b.append('}').toString().getBytes(StandardCharsets.UTF_8));
+      int status = na.post(API + "/runs/log-batch", auth, b.append('}').toString().getBytes(StandardCharsets.UTF_8));
       if (status != 200) throw new Fail(status, "POST /runs/log-batch -> " + status);
       return nPoints;
     };
@@ -1048,8 +1065,9 @@ public class LoadGen {
    * into the same run does not repeat the first one's points.
    */
   static Map<String, Object> flood() throws Exception {
-    RawHttp na = new RawHttp(req("n-url"), s("n-token", ""));
-    Step nStep = floodStep(na, req("n-run"), i("n-points", 100));
+    RawHttp na = new RawHttp(req("n-url"));
+    String token = s("n-token", "");
+    Step nStep = floodStep(na, token.isEmpty() ? null : "Bearer " + token, req("n-run"), i("n-points", 100));
     long from = Long.parseLong(s("step-from", "0"));
     double duration = d("duration", 30);
     int groupNice = i("autogroup-nice", 0);

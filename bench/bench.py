@@ -1061,7 +1061,7 @@ def main() -> int:
         "started": started, "command": os.environ.get("ATRIUM_BENCH_COMMAND") or " ".join(sys.argv),
         "load_before": uptime(), "machine": machine(), "sizes": z, "atrium_heap": ATRIUM_HEAP,
         "atrium_build": str(BUILD),
-        "loadgen": "bench/LoadGen.java: JDK HttpClient (HTTP/1.1) on virtual threads, closed loop, one JVM per workload",
+        "loadgen": "bench/LoadGen.java: its own HTTP/1.1 client (plain sockets, keep-alive pool) on virtual threads, closed loop, one JVM per workload",
     }}
     t0 = time.monotonic()
     try:
