@@ -19,9 +19,12 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li><b>Headroom</b>: no tenant holds more than {@code permits - reserve} slots, so a tenant that
  *       arrives while another one fills the server (slow searches, writes queued on its own row
  *       locks) finds a connection free at once instead of queueing behind that tenant's work.
- *   <li><b>Fewest first</b>: when slots are short, a freed slot goes to the waiting tenant holding
- *       the fewest (then to whoever waited longest), so a tenant with many requests in flight
- *       cannot take turns away from one with a few.
+ *   <li><b>Fewest first, then turns</b>: when slots are short, a freed slot goes to the waiting
+ *       tenant holding the fewest; between tenants holding equally few, to the one served least
+ *       recently; within a tenant, to whoever waited longest. So a tenant with many requests in
+ *       flight or queued cannot take turns away from one with a few: tenants waiting with equal
+ *       holdings take turns, and a tenant that queued its whole burst at once does not go ahead of
+ *       a tenant whose single transaction arrived after that burst.
  * </ol>
  *
  * A transaction already inside one (the same thread, nested) does not take a second slot. A wait
@@ -34,6 +37,9 @@ final class ConnectionShare {
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<Long, Integer> held = new HashMap<>();
   private final Map<Long, ArrayDeque<Waiter>> waiting = new HashMap<>();
+  /** When each tenant was last granted a slot, as a grant count (for taking turns). */
+  private final Map<Long, Long> lastServed = new HashMap<>();
+  private long grants;
   private final ThreadLocal<int[]> depth = ThreadLocal.withInitial(() -> new int[1]);
   private int free;
   private long arrivals;
@@ -145,6 +151,15 @@ final class ConnectionShare {
   private void take(long t) {
     held.merge(t, 1, Integer::sum);
     free--;
+    lastServed.put(t, ++grants);
+    if (lastServed.size() > 4096) {
+      // Only tenants seen recently matter for turns; a tenant forgotten here just counts as served long ago.
+      lastServed.keySet().removeIf(k -> !held.containsKey(k) && !waiting.containsKey(k));
+    }
+  }
+
+  private long lastServed(long t) {
+    return lastServed.getOrDefault(t, 0L);
   }
 
   private void release(long t) {
@@ -155,7 +170,7 @@ final class ConnectionShare {
     grant();
   }
 
-  /** Hands free slots to waiters: the tenant holding the fewest first, then the longest waiting. */
+  /** Hands free slots to waiters: the tenant holding the fewest first, then the one served least recently. */
   private void grant() {
     while (free > 0) {
       Waiter best = null;
@@ -165,7 +180,9 @@ final class ConnectionShare {
           continue;
         }
         if (best == null || heldBy(head.tenant) < heldBy(best.tenant)
-            || (heldBy(head.tenant) == heldBy(best.tenant) && head.arrival < best.arrival)) {
+            || (heldBy(head.tenant) == heldBy(best.tenant) && lastServed(head.tenant) < lastServed(best.tenant))
+            || (heldBy(head.tenant) == heldBy(best.tenant) && lastServed(head.tenant) == lastServed(best.tenant)
+                && head.arrival < best.arrival)) {
           best = head;
         }
       }

@@ -95,6 +95,41 @@ class ConnectionShareTest {
     }
   }
 
+  /** Equal holdings (none): a tenant's queued burst, then another tenant's single transaction. */
+  @Test
+  void withOneSlotTheWaitingTenantsTakeTurns() throws Exception {
+    ConnectionShare lane = new ConnectionShare(1, 0, 5_000_000_000L);
+    Holder running = new Holder(lane, N);
+    assertThat(running.gotWithin(2_000)).isTrue();
+    List<Holder> burst = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      burst.add(new Holder(lane, N));
+      assertThat(burst.get(i).gotWithin(50)).isFalse();
+    }
+    Holder q = new Holder(lane, Q); // queued last, behind five of N's
+    assertThat(q.gotWithin(50)).isFalse();
+    assertThat(lane.waiting()).isEqualTo(6);
+    running.done();
+    // N was served last, Q not yet: Q's turn comes before the rest of N's burst.
+    assertThat(q.gotWithin(2_000)).isTrue();
+    for (Holder h : burst) {
+      assertThat(h.gotWithin(50)).isFalse();
+    }
+    Holder q2 = new Holder(lane, Q);
+    q.done();
+    // Now N's turn (Q was served last), then Q's again, then N's in the order they came.
+    assertThat(burst.get(0).gotWithin(2_000)).isTrue();
+    assertThat(q2.gotWithin(50)).isFalse();
+    burst.get(0).done();
+    assertThat(q2.gotWithin(2_000)).isTrue();
+    q2.done();
+    for (Holder h : burst.subList(1, 5)) {
+      assertThat(h.gotWithin(2_000)).isTrue();
+      h.done();
+    }
+    assertThat(lane.waiting()).isZero();
+  }
+
   @Test
   void aNestedTransactionDoesNotTakeASecondSlot() {
     ConnectionShare share = new ConnectionShare(1, 0, 100_000_000L);
