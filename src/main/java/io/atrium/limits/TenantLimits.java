@@ -26,7 +26,7 @@ public record TenantLimits(
       throw MlflowError.invalid("concurrency must be 1..100000, got " + concurrency);
     }
     if (!(runsPerMinute > 0) || runsPerMinute > 10_000_000) {
-      throw MlflowError.invalid("runs_per_minute must be > 0, got " + runsPerMinute);
+      throw MlflowError.invalid("runs_per_minute must be > 0 and at most 10000000, got " + runsPerMinute);
     }
     if (storageBytes.isPresent() && storageBytes.getAsLong() < 0) {
       throw MlflowError.invalid("storage_bytes must be >= 0");
