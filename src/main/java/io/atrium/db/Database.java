@@ -43,15 +43,21 @@ public final class Database implements AutoCloseable {
   private final Jdbi jdbi;
   private final Dialect dialect;
   private final ConnectionShare share;
-  /** Embedded H2 only: runs the housekeeping H2 itself skips with WRITE_DELAY=0. */
+  /** Embedded H2 only: runs the housekeeping H2 itself skips (see H2Housekeeping). */
   private final Optional<H2Housekeeping> housekeeping;
+  /** Embedded H2 only: a changing transaction is answered once its changes are in the file. */
+  private final Optional<H2GroupCommit> groupCommit;
 
   private Database(HikariDataSource dataSource, Dialect dialect, int poolSize) {
     this.dataSource = dataSource;
     this.jdbi = Jdbi.create(dataSource);
     this.dialect = dialect;
     this.share = ConnectionShare.forPool(poolSize, 10_000_000_000L);
-    this.housekeeping = dialect == Dialect.H2 ? H2Housekeeping.start(dataSource) : Optional.empty();
+    Optional<org.h2.mvstore.MVStore> h2 = dialect == Dialect.H2 ? H2Housekeeping.fileStoreOf(dataSource) : Optional.empty();
+    this.housekeeping = h2.flatMap(H2Housekeeping::start);
+    this.groupCommit = h2.map(H2GroupCommit::new);
+    // What the migrations wrote, before anything is served from it.
+    groupCommit.ifPresent(H2GroupCommit::sync);
   }
 
   /** Opens the pool, applies pending migrations and checks that the role cannot bypass RLS. */
@@ -173,7 +179,27 @@ public final class Database implements AutoCloseable {
 
   /** Runs {@code work} in its own control-plane transaction, which never carries a rider ({@link #carry}). */
   public <R> R detached(Tx<R> work) {
-    return jdbi.inTransaction(work::apply);
+    return durably(work);
+  }
+
+  /**
+   * One transaction; once it has committed, a change it made is durable before this returns: on
+   * PostgreSQL by its commit, on embedded H2 by the group commit ({@link H2GroupCommit}).
+   */
+  private <R> R durably(Tx<R> work) {
+    if (groupCommit.isEmpty()) {
+      return jdbi.inTransaction(work::apply);
+    }
+    boolean[] changed = {false};
+    R result = jdbi.inTransaction(h -> {
+      R r = work.apply(h);
+      changed[0] = H2GroupCommit.changesPending(h.getConnection());
+      return r;
+    });
+    if (changed[0]) {
+      groupCommit.get().sync();
+    }
+    return result;
   }
 
   /** Statements that a rider joins: the ones that change data. */
@@ -241,12 +267,12 @@ public final class Database implements AutoCloseable {
   private <R> R transaction(Tx<R> work) {
     Carried c = carried.get();
     if (c == null || c.written) {
-      return jdbi.inTransaction(work::apply);
+      return durably(work);
     }
     boolean[] rode = {false};
     c.directChange = false;
     R result =
-        jdbi.inTransaction(
+        durably(
             h -> {
               boolean[] changed = {false};
               h.addCustomizer(

@@ -14,12 +14,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs H2's own housekeeping, which H2 skips with {@code WRITE_DELAY=0}. H2 writes every commit as
- * a new chunk and rewrites sparse old chunks in its background writer thread, but that thread only
- * runs when commits are delayed ({@code WRITE_DELAY > 0}). Atrium sets {@code WRITE_DELAY=0} so that
- * an acknowledged write is on disk ({@link io.atrium.config.AtriumConfig#defaultH2Url}), which turned
- * the rewriting off with it: a benchmark database with 1.2 GB of live data had grown to 14.9 GB, 8 %
- * of its chunks' space live, and every read paid for the scatter.
+ * Runs H2's own housekeeping once a second. H2 writes every store as a new chunk and rewrites sparse
+ * old chunks in its background writer thread, which steps every {@code WRITE_DELAY / 10} ms and
+ * not at all with {@code WRITE_DELAY=0}. Atrium's default URL first had {@code WRITE_DELAY=0} (every
+ * commit on disk before its answer), which turned the rewriting off with it: a benchmark database
+ * with 1.2 GB of live data had grown to 14.9 GB, 8 % of its chunks' space live, and every read paid
+ * for the scatter. Acknowledged writes now reach the file through {@link H2GroupCommit}, and
+ * {@code WRITE_DELAY} is 10 minutes, so H2's writer steps once a minute: still too rarely, and this
+ * daemon keeps the measured once-a-second rhythm whatever the URL says.
  *
  * <p>Once a second this daemon calls the step H2's writer thread would ({@code
  * FileStore.writeInBackground}: rewrite low-fill chunks, move chunks when the file is fragmented,
@@ -55,22 +57,21 @@ final class H2Housekeeping implements AutoCloseable {
     this.thread = Thread.ofPlatform().daemon().name("atrium-h2-housekeeping").unstarted(this::loop);
   }
 
-  /**
-   * Starts housekeeping for the H2 database behind {@code dataSource}, or returns empty when it is
-   * not a file database or this H2 lacks the step.
-   */
-  static Optional<H2Housekeeping> start(DataSource dataSource) {
+  /** The MVStore of the H2 file database behind {@code dataSource}; empty when it is not a writable file database. */
+  static Optional<MVStore> fileStoreOf(DataSource dataSource) {
     MVStore store;
     try (Connection c = dataSource.getConnection()) {
       SessionLocal session = (SessionLocal) c.unwrap(JdbcConnection.class).getSession();
       store = session.getDatabase().getStore().getMvStore();
     } catch (SQLException | ClassCastException e) {
-      log.warn("event=h2_housekeeping_unavailable error={}", e.toString());
+      log.warn("event=h2_store_unavailable error={}", e.toString());
       return Optional.empty();
     }
-    if (store.getFileStore() == null || store.isReadOnly()) {
-      return Optional.empty();
-    }
+    return store.getFileStore() == null || store.isReadOnly() ? Optional.empty() : Optional.of(store);
+  }
+
+  /** Starts housekeeping for {@code store}, or returns empty when this H2 lacks the step. */
+  static Optional<H2Housekeeping> start(MVStore store) {
     Method step;
     try {
       step = FileStore.class.getDeclaredMethod("writeInBackground");

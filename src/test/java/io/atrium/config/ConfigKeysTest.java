@@ -67,7 +67,7 @@ class ConfigKeysTest {
     assertThat(c.databaseUrl())
         .isEqualTo(AtriumConfig.defaultH2Url(dataDir))
         .isEqualTo("jdbc:h2:file:" + dataDir.resolve("db").resolve("atrium")
-            + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0;QUERY_CACHE_SIZE=64;CACHE_SIZE=16384");
+            + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=600000;QUERY_CACHE_SIZE=64;CACHE_SIZE=16384");
     assertThat(c.databaseUser()).isEqualTo("atrium");
     assertThat(c.databasePassword()).isEmpty();
     assertThat(c.migrationUser()).isEmpty();

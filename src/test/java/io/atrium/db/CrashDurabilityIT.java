@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * A kill -9 never loses an acknowledged write. The server runs as its own process; four clients
  * log metrics as fast as it answers, the process is killed right after the last answer, and a new
  * process on the same data must hold every point that was answered 200 (and the run's params and
- * tags written by log-batch). On H2 this is what the default URL's WRITE_DELAY=0 buys: with H2's
+ * tags written by log-batch). On H2 this is what H2GroupCommit buys (the default URL lets H2 delay
+ * its own writes by 10 minutes; without the group commit this test loses nearly everything); with H2's
  * own default (a background write every 500 ms) this test loses about the last half second.
  */
 class CrashDurabilityIT {

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The embedded H2 file does not fill with dead chunks under a stream of small commits. With
- * WRITE_DELAY=0 (every commit on disk before the answer) H2 never rewrites old chunks by itself;
+ * WRITE_DELAY=0 (every commit on disk before the answer, the default URL's setting then) H2 never
+ * rewrites old chunks by itself, and with the default URL's 10 minutes now it does so once a minute;
  * before {@link H2Housekeeping}, one churn below left ~100 MB for ~3 MB of rows with 2 % of the
  * chunks' space live, still so a minute later, and each further churn added as much again (a
  * 100,000-run benchmark database had reached 14.9 GB for 1.2 GB live). Fails without it: the
