@@ -222,7 +222,8 @@ public class LoadGen {
     /** One request; the answer's status and (when `keepBody`) its body as text. */
     Resp exchange(String method, String target, String auth, byte[] body, boolean keepBody) throws IOException {
       for (int attempt = 0; ; attempt++) {
-        Conn c = idle.pollFirst();
+        // The resend goes on a fresh connection: the next pooled one may have idled out as well.
+        Conn c = attempt == 0 ? idle.pollFirst() : null;
         boolean reused = c != null;
         if (c == null) c = open();
         boolean answered = false;
