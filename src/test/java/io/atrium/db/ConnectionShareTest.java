@@ -98,24 +98,24 @@ class ConnectionShareTest {
   /** Equal holdings (none): a tenant's queued burst, then another tenant's single transaction. */
   @Test
   void withOneSlotTheWaitingTenantsTakeTurns() throws Exception {
-    ConnectionShare lane = new ConnectionShare(1, 0, 5_000_000_000L);
-    Holder running = new Holder(lane, N);
+    ConnectionShare share = new ConnectionShare(1, 0, 5_000_000_000L);
+    Holder running = new Holder(share, N);
     assertThat(running.gotWithin(2_000)).isTrue();
     List<Holder> burst = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      burst.add(new Holder(lane, N));
+      burst.add(new Holder(share, N));
       assertThat(burst.get(i).gotWithin(50)).isFalse();
     }
-    Holder q = new Holder(lane, Q); // queued last, behind five of N's
+    Holder q = new Holder(share, Q); // queued last, behind five of N's
     assertThat(q.gotWithin(50)).isFalse();
-    assertThat(lane.waiting()).isEqualTo(6);
+    assertThat(share.waiting()).isEqualTo(6);
     running.done();
     // N was served last, Q not yet: Q's turn comes before the rest of N's burst.
     assertThat(q.gotWithin(2_000)).isTrue();
     for (Holder h : burst) {
       assertThat(h.gotWithin(50)).isFalse();
     }
-    Holder q2 = new Holder(lane, Q);
+    Holder q2 = new Holder(share, Q);
     q.done();
     // Now N's turn (Q was served last), then Q's again, then N's in the order they came.
     assertThat(burst.get(0).gotWithin(2_000)).isTrue();
@@ -127,7 +127,7 @@ class ConnectionShareTest {
       assertThat(h.gotWithin(2_000)).isTrue();
       h.done();
     }
-    assertThat(lane.waiting()).isZero();
+    assertThat(share.waiting()).isZero();
   }
 
   @Test
