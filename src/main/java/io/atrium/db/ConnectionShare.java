@@ -4,6 +4,7 @@ import io.atrium.common.ErrorCode;
 import io.atrium.common.MlflowError;
 import io.atrium.tenancy.TenantId;
 import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -162,6 +163,11 @@ final class ConnectionShare {
     return lastServed.getOrDefault(t, 0L);
   }
 
+  /** Who of two waiting heads gets a freed slot first (see the class comment). */
+  private final Comparator<Waiter> servingOrder = Comparator.<Waiter>comparingInt(w -> heldBy(w.tenant))
+      .thenComparingLong(w -> lastServed(w.tenant))
+      .thenComparingLong(w -> w.arrival);
+
   private void release(long t) {
     if (held.merge(t, -1, Integer::sum) <= 0) {
       held.remove(t);
@@ -179,10 +185,7 @@ final class ConnectionShare {
         if (head == null || heldBy(e.getKey()) >= perTenantMax) {
           continue;
         }
-        if (best == null || heldBy(head.tenant) < heldBy(best.tenant)
-            || (heldBy(head.tenant) == heldBy(best.tenant) && lastServed(head.tenant) < lastServed(best.tenant))
-            || (heldBy(head.tenant) == heldBy(best.tenant) && lastServed(head.tenant) == lastServed(best.tenant)
-                && head.arrival < best.arrival)) {
+        if (best == null || servingOrder.compare(head, best) < 0) {
           best = head;
         }
       }

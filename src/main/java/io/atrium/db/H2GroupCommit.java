@@ -21,8 +21,8 @@ import org.h2.mvstore.MVStore;
  * its leaves) and writes them. In W5 (runs created and finished by 16 clients, 2,300 commits/s on 2
  * cores) that was 23 % of the server's CPU samples ({@code MVStore.storeNow}). With H2's default
  * delayed writes, a killed process lost the last half second of acknowledged writes
- * (CrashDurabilityIT). So the default URL lets H2 delay ({@code WRITE_DELAY} of 10 s, a fallback
- * only), and {@link Database} calls {@link #sync} after each commit of a transaction that changed
+ * (CrashDurabilityIT). So the default URL lets H2 delay ({@code WRITE_DELAY} of 10 minutes, a
+ * fallback only), and {@link Database} calls {@link #sync} after each commit of a transaction that changed
  * something, before the request is answered:
  *
  * <ul>
