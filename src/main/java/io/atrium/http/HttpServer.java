@@ -25,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +51,13 @@ public final class HttpServer {
   private final AuditLog audit;
   private final FairUse fairUse;
   private final List<Route> routes;
+  private final RefusalLog refusals =
+      new RefusalLog(System::nanoTime, (tenant, n, seconds) -> log.info(
+          "event=requests_refused tenant={} status=429 count={} window_s={} note=\"not logged one by one; see atrium_throttled_requests_total\"",
+          tenant, n, seconds));
+  private final ScheduledExecutorService refusalFlush =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("atrium-refusal-log").factory());
   private Javalin app;
 
   public HttpServer(
@@ -120,6 +130,8 @@ public final class HttpServer {
               cfg.routes.exception(Exception.class, this::unexpected);
             });
     app.start(config.host(), config.port());
+    long every = RefusalLog.WINDOW_NANOS;
+    refusalFlush.scheduleAtFixedRate(refusals::flush, every, every, TimeUnit.NANOSECONDS);
     return this;
   }
 
@@ -131,6 +143,8 @@ public final class HttpServer {
     if (app != null) {
       app.stop();
     }
+    refusalFlush.shutdownNow();
+    refusals.flush();
   }
 
   private Handler edge(Route route) {
@@ -389,6 +403,9 @@ public final class HttpServer {
     RequestContext rc = ctx.attribute(RequestContext.ATTRIBUTE);
     fairUse.finished(rc != null && rc.hasTenant() ? rc.tenant().name() : "none", ctx.attribute(ROUTE_ATTRIBUTE),
         ctx.statusCode(), ms);
+    if (ctx.statusCode() == 429 && !refusals.logInFull(rc != null && rc.hasTenant() ? rc.tenant().name() : "-")) {
+      return; // counted: a flood's refusals are logged one per tenant and window (RefusalLog)
+    }
     log.info(
         "event=request request_id={} tenant={} principal={} method={} route=\"{}\" status={} ms={}",
         ctx.res().getHeader("X-Request-Id"),
