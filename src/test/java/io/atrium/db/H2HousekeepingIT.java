@@ -49,8 +49,10 @@ class H2HousekeepingIT {
       int[] before = db.housekeeping().orElseThrow().fillRates();
       // Housekeeping rewrites once the commits ease: on a quiet machine it passes 50 % within
       // seconds. Beside the rest of the suite on 2 cores H2 judges the store busy longer and steps
-      // less (measured: 6 % to 20 % in 30 s), so the test waits up to 60 s for 50 % and then asks
-      // for clear progress: at least 15 % and three times the share right after the churn.
+      // less (measured: 6-8 % right after the churn, 20-21 % within 5 s, then no further), so the
+      // test waits up to 60 s for 50 % and then asks for at least 15 %; without housekeeping the
+      // chunks stay 2-6 % live. Not a multiple of the share right after the churn: the small steps
+      // taken while the churn runs (H2Housekeeping) raise that share, which is the point of them.
       long deadline = System.nanoTime() + 60_000_000_000L;
       int[] rates = before;
       while (rates[1] < LIVE && System.nanoTime() < deadline) {
@@ -58,7 +60,7 @@ class H2HousekeepingIT {
         rates = db.housekeeping().orElseThrow().fillRates();
       }
       assertThat(rates[1]).as("chunks' space live after the churn (was %d %% right after it)", before[1])
-          .isGreaterThanOrEqualTo(Math.max(PROGRESS, 3 * before[1]));
+          .isGreaterThanOrEqualTo(PROGRESS);
       long sum = db.platform(h -> h.createQuery("SELECT SUM(n) FROM churn").mapTo(Long.class).one());
       assertThat(sum).as("every update committed").isEqualTo(3L * COMMITS);
     }
