@@ -144,7 +144,7 @@ public final class HttpServer {
       app.stop();
     }
     refusalFlush.shutdownNow();
-    refusals.flush();
+    refusals.flushAll();
   }
 
   private Handler edge(Route route) {

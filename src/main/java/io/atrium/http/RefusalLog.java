@@ -70,11 +70,20 @@ final class RefusalLog {
 
   /** Reports every window that is over and still holds counted refusals (run periodically). */
   void flush() {
+    flush(false);
+  }
+
+  /** Reports every window that holds counted refusals, over or not (at shutdown). */
+  void flushAll() {
+    flush(true);
+  }
+
+  private void flush(boolean all) {
     long now = nanoClock.getAsLong();
     windows.forEach((tenant, w) -> {
       long report = 0;
       synchronized (w) {
-        if (now - w.start >= WINDOW_NANOS && w.counted > 0) {
+        if ((all || now - w.start >= WINDOW_NANOS) && w.counted > 0) {
           report = w.counted;
           w.counted = 0;
         }

@@ -49,4 +49,14 @@ class RefusalLogTest {
     assertThat(log.logInFull("n")).isTrue();
     assertThat(reports).isEmpty();
   }
+
+  @Test
+  void atShutdownEvenAnUnfinishedWindowIsReported() {
+    assertThat(log.logInFull("n")).isTrue();
+    assertThat(log.logInFull("n")).isFalse();
+    log.flush();
+    assertThat(reports).as("the window is not over").isEmpty();
+    log.flushAll();
+    assertThat(reports).containsExactly("n 1 10");
+  }
 }
