@@ -401,15 +401,16 @@ public final class HttpServer {
 
   private void logRequest(Context ctx, Float ms) {
     RequestContext rc = ctx.attribute(RequestContext.ATTRIBUTE);
-    fairUse.finished(rc != null && rc.hasTenant() ? rc.tenant().name() : "none", ctx.attribute(ROUTE_ATTRIBUTE),
-        ctx.statusCode(), ms);
-    if (ctx.statusCode() == 429 && !refusals.logInFull(rc != null && rc.hasTenant() ? rc.tenant().name() : "-")) {
+    String tenant = rc != null && rc.hasTenant() ? rc.tenant().name() : null;
+    fairUse.finished(tenant != null ? tenant : "none", ctx.attribute(ROUTE_ATTRIBUTE), ctx.statusCode(), ms);
+    String logged = tenant != null ? tenant : "-";
+    if (ctx.statusCode() == 429 && !refusals.logInFull(logged)) {
       return; // counted: a flood's refusals are logged one per tenant and window (RefusalLog)
     }
     log.info(
         "event=request request_id={} tenant={} principal={} method={} route=\"{}\" status={} ms={}",
         ctx.res().getHeader("X-Request-Id"),
-        rc != null && rc.hasTenant() ? rc.tenant().name() : "-",
+        logged,
         rc != null ? rc.actor() : "-",
         ctx.method(),
         routeId(ctx),

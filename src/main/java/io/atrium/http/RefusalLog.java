@@ -62,9 +62,7 @@ final class RefusalLog {
       w.start = now;
       w.counted = 0;
     }
-    if (report > 0) {
-      sink.refused(tenant, report, WINDOW_NANOS / 1_000_000_000L);
-    }
+    report(tenant, report);
     return true;
   }
 
@@ -88,9 +86,13 @@ final class RefusalLog {
           w.counted = 0;
         }
       }
-      if (report > 0) {
-        sink.refused(tenant, report, WINDOW_NANOS / 1_000_000_000L);
-      }
+      report(tenant, report);
     });
+  }
+
+  private void report(String tenant, long counted) {
+    if (counted > 0) {
+      sink.refused(tenant, counted, WINDOW_NANOS / 1_000_000_000L);
+    }
   }
 }
