@@ -52,10 +52,7 @@ public final class MetricStore {
       newest.merge(m.key(), m, (a, c) -> newer(c, a) ? c : a);
     }
     if (db.dialect() == Dialect.POSTGRES) {
-      insertPoints(h, tenant, runId, metrics,
-          """
-          INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
-          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""");
+      insertPointsAsArrays(h, tenant, runId, metrics);
     } else {
       // H2 has no "insert if absent" cheaper than MERGE ... KEY, which searches for the row to
       // update before it inserts. Duplicates are rare (a client's retry), so insert plainly and only
@@ -160,7 +157,7 @@ public final class MetricStore {
   private static final String POINTS_SAVEPOINT = "metric_points";
 
   /**
-   * One JDBC batch on the transaction's connection, parameters by position. Jdbi's named binding
+   * H2: one JDBC batch on the transaction's connection, parameters by position. Jdbi's named binding
    * looked up an argument factory for each of a point's seven values: a fifth of the server's
    * allocation and a tenth of its CPU while ingesting 1,000-point batches.
    */
@@ -178,6 +175,50 @@ public final class MetricStore {
         ps.addBatch();
       }
       ps.executeBatch();
+    } catch (SQLException e) {
+      throw new UnableToExecuteStatementException(e, null);
+    }
+    db.changedDirectly();
+  }
+
+  /**
+   * PostgreSQL: every point of the batch in one statement, as five arrays that {@code unnest} turns
+   * back into rows. The driver's rewritten batch sent a 1,000-point log-batch as eight multi-row
+   * INSERTs of up to 128 rows and 896 parameters each, which PostgreSQL parsed, planned and bound
+   * every time; PostgreSQL's CPU, not Atrium's, bounded W1 (1.2 cores against Atrium's 0.4). An
+   * exact duplicate, also within the batch, is skipped by ON CONFLICT DO NOTHING.
+   */
+  private void insertPointsAsArrays(Handle h, TenantId tenant, String runId, List<Metric> metrics) {
+    int n = metrics.size();
+    String[] keys = new String[n];
+    Double[] values = new Double[n];
+    Long[] timestamps = new Long[n];
+    Long[] steps = new Long[n];
+    Boolean[] nans = new Boolean[n];
+    for (int i = 0; i < n; i++) {
+      Metric m = metrics.get(i);
+      boolean nan = Double.isNaN(m.value());
+      keys[i] = m.key();
+      values[i] = nan ? 0.0 : m.value();
+      timestamps[i] = m.timestamp();
+      steps[i] = m.step();
+      nans[i] = nan;
+    }
+    java.sql.Connection c = h.getConnection();
+    try (PreparedStatement ps = c.prepareStatement(
+        """
+        INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
+        SELECT ?, ?, u.k, u.v, u.ts, u.s, u.n
+        FROM unnest(?::varchar[], ?::float8[], ?::bigint[], ?::bigint[], ?::boolean[]) AS u (k, v, ts, s, n)
+        ON CONFLICT DO NOTHING""")) {
+      ps.setLong(1, tenant.value());
+      ps.setString(2, runId);
+      ps.setArray(3, c.createArrayOf("varchar", keys));
+      ps.setArray(4, c.createArrayOf("float8", values));
+      ps.setArray(5, c.createArrayOf("int8", timestamps));
+      ps.setArray(6, c.createArrayOf("int8", steps));
+      ps.setArray(7, c.createArrayOf("bool", nans));
+      ps.executeUpdate();
     } catch (SQLException e) {
       throw new UnableToExecuteStatementException(e, null);
     }
