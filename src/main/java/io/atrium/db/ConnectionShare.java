@@ -58,10 +58,21 @@ final class ConnectionShare {
     }
   }
 
-  /** What the caller holds; close it when the transaction ends. */
+  /** What the caller holds; close it when the transaction ends. Closing it again does nothing. */
   interface Slot extends AutoCloseable {
     @Override
     void close();
+  }
+
+  /** A slot whose release runs once, however often it is closed. */
+  private static Slot once(Runnable release) {
+    boolean[] closed = {false};
+    return () -> {
+      if (!closed[0]) {
+        closed[0] = true;
+        release.run();
+      }
+    };
   }
 
   ConnectionShare(int permits, int reserve, long maxWaitNanos) {
@@ -84,7 +95,7 @@ final class ConnectionShare {
     int[] d = depth.get();
     if (d[0] > 0) {
       d[0]++;
-      return () -> d[0]--;
+      return once(() -> d[0]--);
     }
     long t = tenant.value();
     lock.lock();
@@ -124,7 +135,7 @@ final class ConnectionShare {
       lock.unlock();
     }
     d[0] = 1;
-    return () -> {
+    return once(() -> {
       d[0] = 0;
       lock.lock();
       try {
@@ -132,7 +143,7 @@ final class ConnectionShare {
       } finally {
         lock.unlock();
       }
-    };
+    });
   }
 
   private int heldBy(long t) {

@@ -131,13 +131,16 @@ public final class Database implements AutoCloseable {
     requireNonNull(tenant, "tenant");
     ConnectionShare.Slot slot = share.acquire(tenant);
     try {
-      return scoped(tenant, work);
+      // The slot goes back as soon as the transaction has committed and its connection is back in
+      // the pool, before the wait for H2's group commit: a transaction waiting for the file to be
+      // written uses no connection and no CPU, and must not keep other transactions out.
+      return scoped(tenant, work, slot::close);
     } finally {
       slot.close();
     }
   }
 
-  private <R> R scoped(TenantId tenant, Tx<R> work) {
+  private <R> R scoped(TenantId tenant, Tx<R> work, Runnable committed) {
     return transaction(
         h -> {
           if (dialect == Dialect.POSTGRES) {
@@ -147,7 +150,7 @@ public final class Database implements AutoCloseable {
                 .one();
           }
           return work.apply(h);
-        });
+        }, committed);
   }
 
   /**
@@ -169,24 +172,29 @@ public final class Database implements AutoCloseable {
           }
           init.accept(h, id);
           return created;
-        });
+        }, NOTHING);
   }
 
   /** Runs {@code work} in one transaction on the control-plane tables. */
   public <R> R platform(Tx<R> work) {
-    return transaction(work);
+    return transaction(work, NOTHING);
   }
 
   /** Runs {@code work} in its own control-plane transaction, which never carries a rider ({@link #carry}). */
   public <R> R detached(Tx<R> work) {
-    return durably(work);
+    return durably(work, NOTHING);
   }
+
+  private static final Runnable NOTHING = () -> {};
 
   /**
    * One transaction; once it has committed, a change it made is durable before this returns: on
    * PostgreSQL by its commit, on embedded H2 by the group commit ({@link H2GroupCommit}).
+   * {@code committed} runs once the transaction has ended and its connection is back in the pool,
+   * before H2's wait for the file (on PostgreSQL the commit is that wait, and the caller's own
+   * clean-up follows at once).
    */
-  private <R> R durably(Tx<R> work) {
+  private <R> R durably(Tx<R> work, Runnable committed) {
     if (groupCommit.isEmpty()) {
       return jdbi.inTransaction(work::apply);
     }
@@ -196,6 +204,7 @@ public final class Database implements AutoCloseable {
       changed[0] = H2GroupCommit.changesPending(h.getConnection());
       return r;
     });
+    committed.run();
     if (changed[0]) {
       groupCommit.get().sync();
     }
@@ -264,10 +273,10 @@ public final class Database implements AutoCloseable {
     return c;
   }
 
-  private <R> R transaction(Tx<R> work) {
+  private <R> R transaction(Tx<R> work, Runnable committed) {
     Carried c = carried.get();
     if (c == null || c.written) {
-      return durably(work);
+      return durably(work, committed);
     }
     boolean[] rode = {false};
     c.directChange = false;
@@ -292,7 +301,7 @@ public final class Database implements AutoCloseable {
                 rode[0] = true;
               }
               return r;
-            });
+            }, committed);
     if (rode[0]) {
       c.written = true; // only once committed: a rolled-back transaction carried nothing
     }

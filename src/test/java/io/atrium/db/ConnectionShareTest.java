@@ -163,4 +163,30 @@ class ConnectionShareTest {
     share.acquire(Q).close();
     assertThatThrownBy(() -> new ConnectionShare(0, 0, 1)).isInstanceOf(IllegalArgumentException.class);
   }
+
+  /**
+   * Database closes a slot once its transaction has committed, before the wait for H2's group
+   * commit, and again when the request's work ends: the second close must not free a slot twice.
+   */
+  @Test
+  void closingASlotTwiceFreesItOnce() throws Exception {
+    ConnectionShare share = new ConnectionShare(2, 0, 5_000_000_000L);
+    ConnectionShare.Slot outer = share.acquire(N);
+    ConnectionShare.Slot nested = share.acquire(N); // same thread: no second slot
+    nested.close();
+    nested.close();
+    outer.close();
+    outer.close();
+    // Had a close counted twice, three slots would now be free of two: a third holder would get one.
+    Holder a = new Holder(share, Q);
+    Holder b = new Holder(share, Q);
+    assertThat(a.gotWithin(2_000)).isTrue();
+    assertThat(b.gotWithin(2_000)).isTrue();
+    Holder c = new Holder(share, R);
+    assertThat(c.gotWithin(200)).isFalse();
+    a.done();
+    assertThat(c.gotWithin(2_000)).isTrue();
+    b.done();
+    c.done();
+  }
 }
