@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.atrium.db.Database;
 import io.atrium.db.Dialect;
 import io.atrium.tenancy.TenantId;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -205,7 +206,7 @@ public final class MetricStore {
       steps[i] = m.step();
       nans[i] = nan;
     }
-    java.sql.Connection c = h.getConnection();
+    Connection c = h.getConnection();
     try (PreparedStatement ps = c.prepareStatement(
         """
         INSERT INTO metrics (tenant_id, run_uuid, metric_key, metric_value, ts, step, is_nan)
