@@ -280,6 +280,7 @@ public final class TrackingStore {
    * (see {@link RunSearch.TopK}), else by the full query.
    */
   public List<String> searchRunIds(Handle h, RunSearch.Plan plan) {
+    db.planForValues(h);
     return plan.page(q -> searchRunIds(h, q), q -> h.createQuery(q.sql()).bindMap(q.params()).mapTo(Long.class).one(),
         q -> h.createQuery(q.sql()).bindMap(q.params()).map((rs, ctx) -> RunSearch.TopK.Candidate.read(rs)).list());
   }
