@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -298,32 +299,62 @@ public final class MetricStore {
         .list();
   }
 
+  /** One run's points of one metric in history order, column by column (a NaN value is NaN). */
+  public record Points(String key, long[] steps, long[] timestamps, double[] values, int size) {
+    public Metric get(int i) {
+      return new Metric(key, values[i], timestamps[i], steps[i]);
+    }
+  }
+
   /**
    * Hands each of {@code runIds}' points of a metric in [startStep, endStep] to {@code perRun}, in
    * history order, one run at a time (so only one run's points are in memory at once). One statement
    * per run reads its points in the index's order; reading the distinct steps first and then the
-   * chosen points took two, and one statement for all runs made both databases sort every point.
-   * Runs without such points (another tenant's, unknown ones) are not handed over.
+   * chosen points took two, and one statement for all runs made both databases sort every point;
+   * numbering the steps with window functions to send only the sampled points cost PostgreSQL ten
+   * times the plain read (3-5 ms a run of 1,000 points against 0.4 ms).
+   *
+   * <p>The rows are read on the transaction's connection by position into arrays, one statement
+   * prepared once for all the runs: get-history-bulk-interval reads 100,000 rows for 100 runs, and
+   * Jdbi's per-row mapping by column name into a record per point was half of that route's CPU in
+   * Atrium. Runs without such points (another tenant's, unknown ones) are not handed over.
    */
   public void forEachHistory(Handle h, TenantId tenant, Collection<String> runIds, String key, Long startStep,
-      Long endStep, BiConsumer<String, List<Metric>> perRun) {
-    for (String runId : runIds) {
-      List<Metric> points = h.createQuery(
-              """
-              SELECT metric_key, metric_value, ts, step, is_nan FROM metrics
-              WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k
-                AND step >= :lo AND step <= :hi
-              ORDER BY step, ts, metric_value, is_nan""")
-          .bind("t", tenant.value())
-          .bind("r", runId)
-          .bind("k", key)
-          .bind("lo", startStep == null ? Long.MIN_VALUE : startStep)
-          .bind("hi", endStep == null ? Long.MAX_VALUE : endStep)
-          .map((rs, ctx) -> metric(rs))
-          .list();
-      if (!points.isEmpty()) {
-        perRun.accept(runId, points);
+      Long endStep, BiConsumer<String, Points> perRun) {
+    try (PreparedStatement ps = h.getConnection().prepareStatement(
+        """
+        SELECT step, ts, metric_value, is_nan FROM metrics
+        WHERE tenant_id = ? AND run_uuid = ? AND metric_key = ? AND step >= ? AND step <= ?
+        ORDER BY step, ts, metric_value, is_nan""")) {
+      ps.setLong(1, tenant.value());
+      ps.setString(3, key);
+      ps.setLong(4, startStep == null ? Long.MIN_VALUE : startStep);
+      ps.setLong(5, endStep == null ? Long.MAX_VALUE : endStep);
+      for (String runId : runIds) {
+        ps.setString(2, runId);
+        int n = 0;
+        long[] steps = new long[1024];
+        long[] timestamps = new long[1024];
+        double[] values = new double[1024];
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            if (n == steps.length) {
+              steps = Arrays.copyOf(steps, 2 * n);
+              timestamps = Arrays.copyOf(timestamps, 2 * n);
+              values = Arrays.copyOf(values, 2 * n);
+            }
+            steps[n] = rs.getLong(1);
+            timestamps[n] = rs.getLong(2);
+            values[n] = rs.getBoolean(4) ? Double.NaN : rs.getDouble(3);
+            n++;
+          }
+        }
+        if (n > 0) {
+          perRun.accept(runId, new Points(key, steps, timestamps, values, n));
+        }
       }
+    } catch (SQLException e) {
+      throw new UnableToExecuteStatementException(e, null);
     }
   }
 

@@ -16,6 +16,7 @@ import io.atrium.usage.UsageCounter;
 import io.atrium.usage.UsageSink;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -647,33 +648,39 @@ public final class TrackingService {
     return out;
   }
 
-  /** The points at up to {@code max} of the distinct steps of {@code points} (in step order), see {@link #sampleSteps}. */
-  static List<Metric> sample(List<Metric> points, int max) {
-    List<Long> steps = new ArrayList<>();
-    for (Metric m : points) {
-      if (steps.isEmpty() || steps.getLast() != m.step()) {
-        steps.add(m.step());
+  /**
+   * The points at up to {@code max} of the distinct steps of {@code points}: all of them when there
+   * are no more steps than that, else {@code max} steps spread evenly, the first and the last always
+   * among them (the step at index {@code Math.round(k * stride)} for k in 0..max-1, stride = (steps
+   * - 1) / (max - 1); the last step alone for one), with every point of a chosen step.
+   */
+  static List<Metric> sample(MetricStore.Points points, int max) {
+    long[] steps = points.steps();
+    int distinct = 0;
+    for (int i = 0; i < points.size(); i++) {
+      if (i == 0 || steps[i] != steps[i - 1]) {
+        distinct++;
       }
     }
-    if (steps.size() <= max) {
-      return points;
+    boolean[] chosen = new boolean[distinct];
+    if (distinct <= max) {
+      Arrays.fill(chosen, true);
+    } else if (max == 1) {
+      chosen[distinct - 1] = true;
+    } else {
+      double stride = (distinct - 1) / (double) (max - 1);
+      for (int k = 0; k < max; k++) {
+        chosen[(int) Math.round(k * stride)] = true;
+      }
     }
-    Set<Long> chosen = new HashSet<>(sampleSteps(steps, max));
-    return points.stream().filter(m -> chosen.contains(m.step())).toList();
-  }
-
-  /** Up to {@code max} steps spread evenly over {@code steps}, always keeping the first and the last. */
-  static List<Long> sampleSteps(List<Long> steps, int max) {
-    if (steps.size() <= max) {
-      return steps;
-    }
-    if (max == 1) {
-      return List.of(steps.get(steps.size() - 1));
-    }
-    List<Long> out = new ArrayList<>(max);
-    double stride = (steps.size() - 1) / (double) (max - 1);
-    for (int i = 0; i < max; i++) {
-      out.add(steps.get((int) Math.round(i * stride)));
+    List<Metric> out = new ArrayList<>(Math.min(points.size(), max));
+    for (int i = 0, d = -1; i < points.size(); i++) {
+      if (i == 0 || steps[i] != steps[i - 1]) {
+        d++;
+      }
+      if (chosen[d]) {
+        out.add(points.get(i));
+      }
     }
     return out;
   }

@@ -59,7 +59,13 @@ class TrackingStoreIT {
       assertThat(history).containsExactlyElementsOf(expected);
       Map<String, List<Metric>> ranged = new HashMap<>();
       db.inTenant(acme, h -> {
-        store.metrics().forEachHistory(h, acme, List.of(run, "0".repeat(32)), "loss", -5L, 0L, ranged::put);
+        store.metrics().forEachHistory(h, acme, List.of(run, "0".repeat(32)), "loss", -5L, 0L, (r, p) -> {
+          List<Metric> list = new ArrayList<>();
+          for (int i = 0; i < p.size(); i++) {
+            list.add(p.get(i));
+          }
+          ranged.put(r, list);
+        });
         return null;
       });
       assertThat(ranged).as("an unknown run has no history to hand over").containsOnlyKeys(run);
