@@ -325,7 +325,7 @@ public final class MlflowTrackingRoutes {
         r.orderBy(), r.pageToken());
     Map<String, Object> body = new LinkedHashMap<>();
     if (!page.items().isEmpty()) {
-      body.put("runs", page.items().stream().map(TrackingJson::run).toList());
+      body.put("runs", TrackingJson.runs(page.items()));
     }
     page.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
     Json.write(ctx, body);
@@ -337,7 +337,7 @@ public final class MlflowTrackingRoutes {
     var page = tracking.metricHistory(RequestContext.of(ctx), id, r.metricKey(), r.pageToken(), r.maxResults());
     Map<String, Object> body = new LinkedHashMap<>();
     if (!page.items().isEmpty()) {
-      body.put("metrics", page.items().stream().map(TrackingJson::metric).toList());
+      body.put("metrics", TrackingJson.metrics(page.items()));
     }
     page.nextPageToken().ifPresent(t -> body.put("next_page_token", t));
     Json.write(ctx, body);
@@ -349,11 +349,7 @@ public final class MlflowTrackingRoutes {
         r.endStep(), r.maxResults());
     Map<String, Object> body = new LinkedHashMap<>();
     if (!points.isEmpty()) {
-      body.put("metrics", points.stream().map(p -> {
-        Map<String, Object> m = TrackingJson.metric(p.metric());
-        m.put("run_id", p.runId());
-        return m;
-      }).toList());
+      body.put("metrics", TrackingJson.runMetrics(points));
     }
     Json.write(ctx, body);
   }

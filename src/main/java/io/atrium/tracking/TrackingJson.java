@@ -1,5 +1,9 @@
 package io.atrium.tracking;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import io.atrium.http.Json;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,16 +13,6 @@ import java.util.Map;
 final class TrackingJson {
   private TrackingJson() {}
 
-  /** Non-finite doubles travel as proto3-JSON strings. */
-  static Object number(double v) {
-    if (Double.isNaN(v)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "Infinity" : "-Infinity";
-    }
-    return v;
-  }
 
   static Map<String, Object> experiment(Experiment e) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -53,44 +47,120 @@ final class TrackingJson {
     return m;
   }
 
-  static Map<String, Object> run(Run r) {
-    Map<String, Object> data = new LinkedHashMap<>();
-    if (!r.metrics().isEmpty()) {
-      data.put("metrics", r.metrics().stream().map(TrackingJson::metric).toList());
-    }
-    if (!r.params().isEmpty()) {
-      data.put("params", keyValues(r.params()));
-    }
-    if (!r.tags().isEmpty()) {
-      data.put("tags", keyValues(r.tags()));
-    }
-    Map<String, Object> inputs = new LinkedHashMap<>();
-    if (!r.inputs().isEmpty()) {
-      inputs.put("dataset_inputs", r.inputs().stream().map(TrackingJson::datasetInput).toList());
-    }
-    if (!r.modelInputs().isEmpty()) {
-      inputs.put("model_inputs", r.modelInputs().stream().map(id -> Map.of("model_id", id)).toList());
-    }
-    Map<String, Object> outputs = new LinkedHashMap<>();
-    if (!r.modelOutputs().isEmpty()) {
-      outputs.put("model_outputs",
-          r.modelOutputs().stream().map(o -> Map.of("model_id", o.modelId(), "step", o.step())).toList());
-    }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("info", runInfo(r.info()));
-    m.put("data", data);
-    m.put("inputs", inputs);
-    m.put("outputs", outputs);
-    return m;
+  /** A run as MLflow's JSON, written straight to the answer ({@link Json#streamed}). */
+  static Object run(Run r) {
+    return Json.streamed((g, p) -> writeRun(g, p, r));
   }
 
-  static Map<String, Object> metric(Metric x) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("key", x.key());
-    m.put("value", number(x.value()));
-    m.put("timestamp", x.timestamp());
-    m.put("step", x.step());
-    return m;
+  /** A page of runs, as {@link #run} each. */
+  static Object runs(List<Run> runs) {
+    return Json.streamed((g, p) -> {
+      g.writeStartArray();
+      for (Run r : runs) {
+        writeRun(g, p, r);
+      }
+      g.writeEndArray();
+    });
+  }
+
+  /** Metric points as MLflow's Metric objects (key, value, timestamp, step). */
+  static Object metrics(List<Metric> metrics) {
+    return Json.streamed((g, p) -> writeMetrics(g, metrics));
+  }
+
+  /** Metric points with their runs, as get-history-bulk-interval answers them (MetricWithRunId). */
+  static Object runMetrics(List<TrackingService.RunMetric> points) {
+    return Json.streamed((g, p) -> {
+      g.writeStartArray();
+      for (TrackingService.RunMetric m : points) {
+        g.writeStartObject();
+        writeMetricFields(g, m.metric());
+        g.writeStringField("run_id", m.runId());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    });
+  }
+
+  private static void writeRun(JsonGenerator g, SerializerProvider p, Run r) throws IOException {
+    g.writeStartObject();
+    g.writeObjectFieldStart("info");
+    for (var e : runInfo(r.info()).entrySet()) {
+      p.defaultSerializeField(e.getKey(), e.getValue(), g);
+    }
+    g.writeEndObject();
+    g.writeObjectFieldStart("data");
+    if (!r.metrics().isEmpty()) {
+      g.writeFieldName("metrics");
+      writeMetrics(g, r.metrics());
+    }
+    writeKeyValues(g, "params", r.params());
+    writeKeyValues(g, "tags", r.tags());
+    g.writeEndObject();
+    g.writeObjectFieldStart("inputs");
+    if (!r.inputs().isEmpty()) {
+      p.defaultSerializeField("dataset_inputs", r.inputs().stream().map(TrackingJson::datasetInput).toList(), g);
+    }
+    if (!r.modelInputs().isEmpty()) {
+      g.writeArrayFieldStart("model_inputs");
+      for (String id : r.modelInputs()) {
+        g.writeStartObject();
+        g.writeStringField("model_id", id);
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
+    g.writeEndObject();
+    g.writeObjectFieldStart("outputs");
+    if (!r.modelOutputs().isEmpty()) {
+      g.writeArrayFieldStart("model_outputs");
+      for (Run.ModelOutput o : r.modelOutputs()) {
+        g.writeStartObject();
+        g.writeStringField("model_id", o.modelId());
+        g.writeNumberField("step", o.step());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
+    g.writeEndObject();
+    g.writeEndObject();
+  }
+
+  private static void writeMetrics(JsonGenerator g, List<Metric> metrics) throws IOException {
+    g.writeStartArray();
+    for (Metric m : metrics) {
+      g.writeStartObject();
+      writeMetricFields(g, m);
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+  }
+
+  private static void writeMetricFields(JsonGenerator g, Metric m) throws IOException {
+    g.writeStringField("key", m.key());
+    double v = m.value();
+    if (Double.isFinite(v)) {
+      g.writeNumberField("value", v);
+    } else { // non-finite doubles travel as proto3-JSON strings
+      g.writeStringField("value", Double.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
+    }
+    g.writeNumberField("timestamp", m.timestamp());
+    g.writeNumberField("step", m.step());
+  }
+
+  /** MLflow's list of {key, value} objects under {@code field}; no field when there are none. */
+  private static void writeKeyValues(JsonGenerator g, String field, Map<String, String> kv) throws IOException {
+    if (kv.isEmpty()) {
+      return;
+    }
+    g.writeArrayFieldStart(field);
+    for (var e : kv.entrySet()) {
+      g.writeStartObject();
+      g.writeStringField("key", e.getKey());
+      g.writeStringField("value", e.getValue() == null ? "" : e.getValue());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
   }
 
   private static Map<String, Object> datasetInput(DatasetInput in) {
