@@ -11,7 +11,8 @@
 //                (first call also 10 params + 10 tags, and 20 fewer points: MLflow's 1,000-entity cap)
 //   chatty       closed loop; single runs/log-metric calls
 //   runs         closed loop; runs/create + runs/update(FINISHED) pairs
-//   load-runs    creates --runs runs (20 params, 10 metrics, 5 tags each) in --experiment-name
+//   load-runs    creates --runs runs (20 params, 10 metrics, 5 tags each) in --experiment-name,
+//                numbered from --run-from (default 0)
 //   search       closed loop; runs/search with --filter / --order-by / --max-results, on page --page
 //   load-history one run with --points points of metric "loss", plus --runs runs with --run-points each
 //   history      closed loop; metrics/get-history of the big run (all pages) -> latency per full fetch
@@ -731,10 +732,15 @@ public class LoadGen {
    * W3 set-up: --runs runs in --experiment-name (in every tenant of --url-template), each with 20
    * params (p0 in {a,b}: the filter's param), 10 metrics m0..m9 uniform in [0,1), 5 tags (sent
    * with runs/create). Two requests per run: runs/create and one runs/log-batch.
+   *
+   * <p>Runs are numbered from --run-from, and run g's names and values come from g alone (its own
+   * Random seeded with g), so growing an experiment later (--run-from 10000) gives the runs one
+   * load of all of them would have; bench.py seeds MLflow's growth with the same values.
    */
   static Map<String, Object> loadRuns() throws Exception {
     List<Api> apis = apis();
     int runsPer = i("runs", 10000);
+    long runFrom = Long.parseLong(s("run-from", "0"));
     String expName = s("experiment-name", "bench-search");
     int clients = i("clients", 8);
     String[] exps = new String[apis.size()];
@@ -746,8 +752,9 @@ public class LoadGen {
     AtomicLong lastLog = new AtomicLong(System.nanoTime());
     Map<String, Object> m =
         closedLoop(clients, c -> it -> {
-          long g = next.getAndIncrement();
-          int t = (int) (g % apis.size());
+          long n = next.getAndIncrement();
+          long g = runFrom + n;
+          int t = (int) (n % apis.size());
           Api api = apis.get(t);
           Random r = new Random(g * 7919L + 17);
           StringBuilder tags = new StringBuilder("[");
@@ -776,24 +783,33 @@ public class LoadGen {
           api.post("/runs/log-batch", b.toString());
           long now = System.nanoTime();
           long prev = lastLog.get();
-          if (now - prev > 15_000_000_000L && lastLog.compareAndSet(prev, now)) log("loaded " + (g + 1) + " / " + total + " runs");
+          if (now - prev > 15_000_000_000L && lastLog.compareAndSet(prev, now)) log("loaded " + (n + 1) + " / " + total + " runs");
           return 1;
         }, "runs");
     m.put("runs_per_tenant", runsPer);
+    m.put("run_from", runFrom);
     m.put("tenants", apis.size());
     m.put("experiment_ids", apis.size() == 1 ? exps[0] : exps.length + " experiments");
     return m;
   }
 
-  static String searchBody(String expId, String pageToken) {
+  static String searchBody(String expId, String pageToken, int maxResults) {
     String filter = s("filter", "metrics.m0 > 0.5 and params.p0 = 'a'");
     String orderBy = s("order-by", "metrics.m1 DESC");
     return "{\"experiment_ids\":[" + q(expId) + "],\"filter\":" + q(filter) + ",\"order_by\":[" + q(orderBy)
-        + "],\"max_results\":" + i("max-results", 100) + ",\"run_view_type\":\"ACTIVE_ONLY\""
+        + "],\"max_results\":" + maxResults + ",\"run_view_type\":\"ACTIVE_ONLY\""
         + (pageToken == null ? "" : ",\"page_token\":" + q(pageToken)) + "}";
   }
 
-  /** W3: runs/search on page --page (1 = first); deep pages reuse the token found in set-up. */
+  /**
+   * W3: runs/search on page --page (1 = first); a deep page reuses the token found in set-up.
+   *
+   * <p>Every server's run-search token is an offset (base64 of {"offset": N} in all three), so the
+   * token of page P comes from ONE search of (P - 1) * max_results runs instead of P - 1 pages in
+   * turn: at 100,000 runs one MLflow search on SQLite took about 5 minutes, so walking to page 20
+   * would cost 1.5 hours before the first timed request. That one search stays under the servers'
+   * caps on max_results (MLflow and Atrium 50,000; FastTrackML 1,000,000).
+   */
   static Map<String, Object> search() throws Exception {
     List<Api> apis = apis();
     String expName = s("experiment-name", "bench-search");
@@ -805,22 +821,26 @@ public class LoadGen {
     for (int t = 0; t < apis.size(); t++) exps[t] = first(EXP_ID, apis.get(t).get("/experiments/get-by-name?experiment_name=" + enc(expName)), "experiment_id");
     if (page > 1) {
       if (apis.size() > 1) throw die("--page > 1 with many tenants is not supported");
-      for (int p = 1; p < page; p++) {
-        String body = apis.get(0).post("/runs/search", searchBody(exps[0], token));
-        Matcher mm = NEXT.matcher(body);
-        if (!mm.find()) throw die("no page " + (p + 1) + " (the filter matches too few runs)");
-        token = mm.group(1);
-      }
+      int skip = (page - 1) * maxResults;
+      if (skip > 50000) throw die("page " + page + " lies past offset 50,000 (MLflow's cap on max_results)");
+      String body = apis.get(0).post("/runs/search", searchBody(exps[0], null, skip));
+      int n = count(INFO, body);
+      Matcher mm = NEXT.matcher(body);
+      if (n != skip || !mm.find()) throw die("no page " + page + ": the first " + skip + " runs gave " + n
+          + " (the filter matches too few runs)");
+      token = mm.group(1);
     }
     String tok = token;
     Map<String, Object> m =
         closedLoop(i("clients", 4), c -> it -> {
           int t = apis.size() == 1 ? 0 : ThreadLocalRandom.current().nextInt(apis.size());
-          String body = apis.get(t).post("/runs/search", searchBody(exps[t], tok));
+          String body = apis.get(t).post("/runs/search", searchBody(exps[t], tok, maxResults));
           int n = count(INFO, body);
-          // A page with a next_page_token must be full; any page holds at most max_results runs.
+          // A page with a next_page_token must be full, and so must the deep page (the harness picks
+          // one inside the matching runs); any page holds at most max_results runs.
           boolean more = NEXT.matcher(body).find();
-          if (expect >= 0 && (n > maxResults || (more && n != maxResults) || (n == 0 && page == 1)))
+          if (expect >= 0 && (n > maxResults || (more && n != maxResults) || (n == 0 && page == 1)
+              || (page > 1 && n != maxResults)))
             throw new Fail(0, "search returned " + n + " runs (next page: " + more + "), max_results " + maxResults);
           return n;
         }, "runs_returned");
