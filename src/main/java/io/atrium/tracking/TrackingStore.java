@@ -282,7 +282,8 @@ public final class TrackingStore {
   public List<String> searchRunIds(Handle h, RunSearch.Plan plan) {
     db.planForValues(h);
     return plan.page(q -> searchRunIds(h, q), q -> h.createQuery(q.sql()).bindMap(q.params()).mapTo(Long.class).one(),
-        q -> h.createQuery(q.sql()).bindMap(q.params()).map((rs, ctx) -> RunSearch.TopK.Candidate.read(rs)).list());
+        q -> db.inIndexOrder(h,
+            () -> h.createQuery(q.sql()).bindMap(q.params()).map((rs, ctx) -> RunSearch.TopK.Candidate.read(rs)).list()));
   }
 
   // ---------------------------------------------------------------- runs
