@@ -243,6 +243,15 @@ public final class MetricStore {
   }
 
   /**
+   * A metric's history in the primary key's order, every key column named from the first: the
+   * leading three are fixed by the WHERE clause, but H2 reads an index in order only for an ORDER
+   * BY that names its columns from the first, and sorted the whole history otherwise. A page of
+   * 25,000 points of a 1,000,000-point history took 2.2-2.4 s on H2, every page alike, where it
+   * reads only its own points now; PostgreSQL drops the fixed columns either way.
+   */
+  private static final String HISTORY_ORDER = "tenant_id, run_uuid, metric_key, step, ts, metric_value, is_nan";
+
+  /**
    * Where a page of a metric's history starts: after the point {@code (step, ts, storedValue, nan)}
    * in the primary key's order. A NaN point is stored as value 0 with {@code is_nan}, so it sorts
    * where a 0 would, before a real 0 at the same step and time (MLflow's SQL store sorts it as 0 too).
@@ -271,7 +280,7 @@ public final class MetricStore {
     var q = h.createQuery(
             "SELECT metric_key, metric_value, ts, step, is_nan FROM metrics"
                 + " WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k" + keyset
-                + " ORDER BY step, ts, metric_value, is_nan LIMIT :limit")
+                + " ORDER BY " + HISTORY_ORDER + " LIMIT :limit")
         .bind("t", tenant.value())
         .bind("r", runId)
         .bind("k", key)
@@ -288,8 +297,8 @@ public final class MetricStore {
             """
             SELECT metric_key, metric_value, ts, step, is_nan FROM metrics
             WHERE tenant_id = :t AND run_uuid = :r AND metric_key = :k
-            ORDER BY step, ts, metric_value, is_nan
-            LIMIT :limit OFFSET :offset""")
+            ORDER BY %s
+            LIMIT :limit OFFSET :offset""".formatted(HISTORY_ORDER))
         .bind("t", tenant.value())
         .bind("r", runId)
         .bind("k", key)
@@ -325,7 +334,7 @@ public final class MetricStore {
         """
         SELECT step, ts, metric_value, is_nan FROM metrics
         WHERE tenant_id = ? AND run_uuid = ? AND metric_key = ? AND step >= ? AND step <= ?
-        ORDER BY step, ts, metric_value, is_nan""")) {
+        ORDER BY %s""".formatted(HISTORY_ORDER))) {
       ps.setLong(1, tenant.value());
       ps.setString(3, key);
       ps.setLong(4, startStep == null ? Long.MIN_VALUE : startStep);
