@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -185,7 +186,7 @@ public final class Database implements AutoCloseable {
    * caller's; H2 walks the index for it anyway. Not restored on failure: the transaction is then
    * over, and these settings with it.
    */
-  public <T> T inIndexOrder(Handle h, java.util.function.Supplier<T> statement) {
+  public <T> T inIndexOrder(Handle h, Supplier<T> statement) {
     if (dialect != Dialect.POSTGRES) {
       return statement.get();
     }

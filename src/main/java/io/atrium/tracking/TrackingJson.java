@@ -13,7 +13,6 @@ import java.util.Map;
 final class TrackingJson {
   private TrackingJson() {}
 
-
   static Map<String, Object> experiment(Experiment e) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("experiment_id", Long.toString(e.id()));
