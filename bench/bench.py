@@ -42,7 +42,10 @@ VENV = Path(os.environ.get("ATRIUM_BENCH_VENV") or BENCH / ".venv")
 VENV_FML = Path(os.environ.get("ATRIUM_BENCH_VENV_FML") or BENCH / ".venv-fml")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 CORES = os.cpu_count() or 1
-ATRIUM_HEAP = os.environ.get("ATRIUM_JAVA_OPTS", "-Xms1g -Xmx1g")
+# bin/atrium's JVM options with the heap fixed at its maximum (docs/OPERATIONS.md, "JVM").
+ATRIUM_HEAP = os.environ.get("ATRIUM_JAVA_OPTS", "-Xms1g -Xmx1g -XX:MaxTenuringThreshold=1")
+# Extra `atrium serve` options for an A/B probe of a setting (e.g. "--db-pool-size 8"); recorded in results.json.
+ATRIUM_SERVE_ARGS = os.environ.get("ATRIUM_BENCH_SERVE_ARGS", "").split()
 # Atrium's limits are raised for the tracking workloads (they measure the server, not its throttle).
 ATRIUM_OPEN_LIMITS = {
     "ATRIUM_LIMIT_RPS": "1000000",
@@ -253,7 +256,7 @@ def start_atrium(cls: str, work: Path, p: dict | None, open_limits: bool = True,
     if jfr:
         cmd.append(f"-XX:StartFlightRecording=filename={s.workdir / 'atrium.jfr'},settings=profile,dumponexit=true")
     cmd += ["-cp", f"{BUILD / 'atrium.jar'}:{BUILD / 'lib'}/*", "io.atrium.Atrium", "serve", "--port", str(port),
-            "--data-dir", str(data)]
+            "--data-dir", str(data), *ATRIUM_SERVE_ARGS]
     env = base_env()
     if open_limits:
         env.update(ATRIUM_OPEN_LIMITS)
@@ -714,9 +717,10 @@ def jfr_views(jfr: Path, results: Path, name: str) -> str | None:
 
 def noisy(cls: str, work: Path, p: dict | None, a: argparse.Namespace) -> dict:
     def body(s: Server) -> dict:
-        out: dict = {"n_limit": {"rps": a.n_limit, "burst": a.n_limit}}
+        burst = a.n_burst if a.n_burst is not None else a.n_limit
+        out: dict = {"n_limit": {"rps": a.n_limit, "burst": burst}}
         code, text = http("PUT", f"{s.admin_url}/api/atrium/v1/tenants/n/limits", s.admin_token,
-                          {"rps": a.n_limit, "burst": a.n_limit})
+                          {"rps": a.n_limit, "burst": burst})
         out["limits_api"] = {"status": code, "body": text[:300]}
         if code != 200:
             log(f"  PUT /tenants/n/limits -> {code}: per-tenant limits are not wired; N is unthrottled")
@@ -1248,6 +1252,7 @@ def main() -> int:
     ap.add_argument("--q-rate", type=float, default=20)
     ap.add_argument("--n-rate", type=float, default=600)
     ap.add_argument("--n-limit", type=float, default=50)
+    ap.add_argument("--n-burst", type=float, default=None, help="noisy neighbour: N's burst (default: --n-limit)")
     ap.add_argument("--n-connections", type=int, default=64)
     ap.add_argument("--rounds", type=int, default=3,
                     help="noisy neighbour: pairs of phases (Q alone, Q beside N); the verdict is the median round")
@@ -1279,6 +1284,7 @@ def main() -> int:
     results: dict = {"meta": {
         "started": started, "command": os.environ.get("ATRIUM_BENCH_COMMAND") or " ".join(sys.argv),
         "load_before": uptime(), "machine": machine(), "sizes": z, "atrium_heap": ATRIUM_HEAP,
+        "atrium_serve_args": " ".join(ATRIUM_SERVE_ARGS),
         "atrium_build": str(BUILD),
         "loadgen": "bench/LoadGen.java: its own HTTP/1.1 client (plain sockets, keep-alive pool) on virtual threads, closed loop, one JVM per workload",
     }}

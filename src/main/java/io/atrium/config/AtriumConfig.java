@@ -38,7 +38,33 @@ public record AtriumConfig(
       long maxBodyBytes) {
     this(host, port, dataDir, databaseUrl, databaseUser, databasePassword, migrationUser, migrationPassword,
         databasePoolSize, artifactRoot, maxBodyBytes, ArtifactsConfig.local(artifactRoot), DEFAULT_LIMITS,
-        Math.max(1, 2 * databasePoolSize));
+        defaultAdmissionCapacity(databasePoolSize));
+  }
+
+  /** The pool size when none is configured: 16 on PostgreSQL; on H2 2 per CPU core, at least 4. */
+  public static int defaultPoolSize(String databaseUrl, int cores) {
+    // PostgreSQL's transactions spend much of their time waiting on another process (the network,
+    // its disk), so more connections than cores keep the server busy. H2 runs inside this process: a
+    // transaction is this process's CPU from start to commit (the group commit's file write happens
+    // after the connection is back, Database.inTenant). Connections past a couple per core only
+    // queue on the same cores, and virtual threads are not time-sliced: a request of another tenant
+    // that becomes runnable waits behind every transaction running ahead of it. With 16 connections
+    // on 2 cores a flooding tenant's burst ran 14 transactions at once and stalled a quiet tenant's
+    // requests for 60-170 ms; with 4 (3 for tenants, at most 2 each) the quiet tenant's worst
+    // request in that second was 4-19 ms (bin/bench noisy-neighbour, 2026-12-03; bench/README.md).
+    if (databaseUrl.startsWith("jdbc:h2:")) {
+      return Math.max(4, 2 * cores);
+    }
+    return 16;
+  }
+
+  /**
+   * Admission's capacity when none is configured: twice the pool, at least 32. In flight is more
+   * than in a transaction (reading the body, writing the answer, waiting for the group commit), so a
+   * small H2 pool must not shrink it: a lone tenant keeps its concurrency limit's worth in flight.
+   */
+  public static int defaultAdmissionCapacity(int poolSize) {
+    return Math.max(32, 2 * poolSize);
   }
 
   public AtriumConfig {

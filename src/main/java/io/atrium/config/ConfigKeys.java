@@ -29,7 +29,7 @@ public final class ConfigKeys {
   public static final Key DB_PASSWORD = key("db-password", "", "Database password.");
   public static final Key DB_MIGRATION_USER = key("db-migration-user", "", "Role that owns the schema and runs migrations (PostgreSQL). Empty: the db user.");
   public static final Key DB_MIGRATION_PASSWORD = key("db-migration-password", "", "Password of the migration role.");
-  public static final Key DB_POOL_SIZE = key("db-pool-size", "16", "Maximum database connections.");
+  public static final Key DB_POOL_SIZE = key("db-pool-size", "", "Maximum database connections (empty: 16 on PostgreSQL; on the embedded H2, 2 x CPU cores, at least 4).");
   public static final Key ARTIFACT_ROOT = key("artifact-root", "", "Local artifact root. Empty: <data-dir>/artifacts.");
   public static final Key MAX_BODY_BYTES = key("max-body-bytes", "16777216", "Largest accepted request body for API calls, in bytes.");
 
@@ -47,7 +47,7 @@ public final class ConfigKeys {
   public static final Key LIMIT_CONCURRENCY = key("limit-concurrency", "32", "Default per-tenant requests in flight at once.");
   public static final Key LIMIT_RUNS_PER_MINUTE = key("limit-runs-per-minute", "600", "Default per-tenant run creations per minute.");
   public static final Key LIMIT_STORAGE_BYTES = key("limit-storage-bytes", "", "Default per-tenant artifact storage quota in bytes (empty: unlimited).");
-  public static final Key ADMISSION_CAPACITY = key("admission-capacity", "", "In-flight requests the server shares fairly between tenants once reached (empty: 2 x db pool size).");
+  public static final Key ADMISSION_CAPACITY = key("admission-capacity", "", "In-flight requests the server shares fairly between tenants once reached (empty: 2 x db pool size, at least 32).");
 
   public static final List<Key> SERVER_KEYS =
       List.of(HOST, PORT, DATA_DIR, DB_URL, DB_USER, DB_PASSWORD, DB_MIGRATION_USER, DB_MIGRATION_PASSWORD,
@@ -102,7 +102,9 @@ public final class ConfigKeys {
         v.get(ARTIFACT_ROOT.name()).isBlank()
             ? dataDir.resolve("artifacts")
             : Path.of(v.get(ARTIFACT_ROOT.name())).toAbsolutePath().normalize();
-    int poolSize = parse(v, DB_POOL_SIZE, Integer::parseInt);
+    int poolSize = v.get(DB_POOL_SIZE.name()).isBlank()
+        ? AtriumConfig.defaultPoolSize(dbUrl, Runtime.getRuntime().availableProcessors())
+        : parse(v, DB_POOL_SIZE, Integer::parseInt);
     String storage = v.get(LIMIT_STORAGE_BYTES.name()).trim();
     TenantLimits limits;
     try {
@@ -149,7 +151,7 @@ public final class ConfigKeys {
         parse(v, MAX_BODY_BYTES, Long::parseLong),
         artifacts,
         limits,
-        capacity.isEmpty() ? Math.max(1, 2 * poolSize) : parse(v, ADMISSION_CAPACITY, Integer::parseInt));
+        capacity.isEmpty() ? AtriumConfig.defaultAdmissionCapacity(poolSize) : parse(v, ADMISSION_CAPACITY, Integer::parseInt));
   }
 
   private static boolean parseBoolean(String s) {

@@ -32,7 +32,7 @@ class ConfigKeysTest {
             tuple("db-migration-user", "ATRIUM_DB_MIGRATION_USER", "--db-migration-user", ""),
             tuple(
                 "db-migration-password", "ATRIUM_DB_MIGRATION_PASSWORD", "--db-migration-password", ""),
-            tuple("db-pool-size", "ATRIUM_DB_POOL_SIZE", "--db-pool-size", "16"),
+            tuple("db-pool-size", "ATRIUM_DB_POOL_SIZE", "--db-pool-size", ""),
             tuple("artifact-root", "ATRIUM_ARTIFACT_ROOT", "--artifact-root", ""),
             tuple("max-body-bytes", "ATRIUM_MAX_BODY_BYTES", "--max-body-bytes", "16777216"),
             tuple("artifact-backend", "ATRIUM_ARTIFACT_BACKEND", "--artifact-backend", "local"),
@@ -72,7 +72,7 @@ class ConfigKeysTest {
     assertThat(c.databasePassword()).isEmpty();
     assertThat(c.migrationUser()).isEmpty();
     assertThat(c.migrationPassword()).isEmpty();
-    assertThat(c.databasePoolSize()).isEqualTo(16);
+    assertThat(c.databasePoolSize()).isEqualTo(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
     assertThat(c.artifactRoot()).isEqualTo(dataDir.resolve("artifacts"));
     assertThat(c.maxBodyBytes()).isEqualTo(16L << 20);
     assertThat(c.artifacts().backend()).isEqualTo("local");
@@ -122,7 +122,19 @@ class ConfigKeysTest {
     assertThat(c.databasePoolSize()).isEqualTo(4);
     assertThat(c.host()).isEqualTo("0.0.0.0");
     assertThat(c.maxBodyBytes()).isEqualTo(16L << 20);
-    assertThat(c.admissionCapacity()).isEqualTo(8);
+    assertThat(c.admissionCapacity()).isEqualTo(32); // twice the pool, at least 32
+  }
+
+  @Test
+  void thePoolDefaultsTo16OnPostgresAndTwoPerCoreOnH2() {
+    assertThat(AtriumConfig.defaultPoolSize("jdbc:postgresql://db:5432/atrium", 2)).isEqualTo(16);
+    assertThat(AtriumConfig.defaultPoolSize("jdbc:postgresql://db:5432/atrium", 64)).isEqualTo(16);
+    assertThat(AtriumConfig.defaultPoolSize("jdbc:h2:file:/x/atrium", 1)).isEqualTo(4);
+    assertThat(AtriumConfig.defaultPoolSize("jdbc:h2:file:/x/atrium", 2)).isEqualTo(4);
+    assertThat(AtriumConfig.defaultPoolSize("jdbc:h2:file:/x/atrium", 8)).isEqualTo(16);
+    assertThat(AtriumConfig.defaultAdmissionCapacity(4)).isEqualTo(32);
+    assertThat(AtriumConfig.defaultAdmissionCapacity(16)).isEqualTo(32);
+    assertThat(AtriumConfig.defaultAdmissionCapacity(40)).isEqualTo(80);
   }
 
   @Test
