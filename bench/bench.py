@@ -260,7 +260,10 @@ def start_atrium(cls: str, work: Path, p: dict | None, open_limits: bool = True,
     env = base_env()
     if open_limits:
         env.update(ATRIUM_OPEN_LIMITS)
-    s.settings = {"heap": " ".join(heap), "db_pool_size": 16, "limits": ATRIUM_OPEN_LIMITS if open_limits else "server defaults",
+    # The server's default pool (AtriumConfig.defaultPoolSize), unless the probe's options set one.
+    pool = (int(ATRIUM_SERVE_ARGS[ATRIUM_SERVE_ARGS.index("--db-pool-size") + 1]) if "--db-pool-size" in ATRIUM_SERVE_ARGS
+            else 16 if cls == "production" else max(4, 2 * CORES))
+    s.settings = {"heap": " ".join(heap), "db_pool_size": pool, "limits": ATRIUM_OPEN_LIMITS if open_limits else "server defaults",
                   "jfr": jfr}
     if cls == "production":
         db = fresh_db(p, "atrium")
