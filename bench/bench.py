@@ -260,11 +260,7 @@ def start_atrium(cls: str, work: Path, p: dict | None, open_limits: bool = True,
     env = base_env()
     if open_limits:
         env.update(ATRIUM_OPEN_LIMITS)
-    # The server's default pool (AtriumConfig.defaultPoolSize), unless the probe's options set one.
-    pool = (int(ATRIUM_SERVE_ARGS[ATRIUM_SERVE_ARGS.index("--db-pool-size") + 1]) if "--db-pool-size" in ATRIUM_SERVE_ARGS
-            else 16 if cls == "production" else max(4, 2 * CORES))
-    s.settings = {"heap": " ".join(heap), "db_pool_size": pool, "limits": ATRIUM_OPEN_LIMITS if open_limits else "server defaults",
-                  "jfr": jfr}
+    s.settings = {"heap": " ".join(heap), "limits": ATRIUM_OPEN_LIMITS if open_limits else "server defaults", "jfr": jfr}
     if cls == "production":
         db = fresh_db(p, "atrium")
         s.db = db
@@ -275,6 +271,14 @@ def start_atrium(cls: str, work: Path, p: dict | None, open_limits: bool = True,
     else:
         s.settings["database"] = "H2 (embedded file) in the data dir"
     s.launch(cmd, env, f"http://127.0.0.1:{port}/ready")
+    # The pool the server runs with, as its start-up line reports it (its default depends on the database and
+    # cores); the line is printed just after the port opens, so it may trail /ready by a moment.
+    for _ in range(50):
+        pool = re.search(r"\(database: .*, (\d+) connections\)", s.log_path.read_text(errors="replace"))
+        if pool:
+            break
+        time.sleep(0.1)
+    s.settings["db_pool_size"] = int(pool.group(1)) if pool else None
     s.settings["command"] = s.settings["command"].replace(p["app_password"], "***").replace(p["owner_password"], "***") if p and cls == "production" else s.settings["command"]
     s.admin_url = f"http://127.0.0.1:{port}"
     s.admin_token = (data / "admin.token").read_text().strip()
@@ -1200,6 +1204,9 @@ def cmd_smoke(a: argparse.Namespace) -> int:
         javac = subprocess.Popen([str(JAVA_HOME / "bin" / "javac"), "-nowarn", "-d", str(work / "lg"),
                                   str(BENCH / "LoadGen.java")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         s = start_atrium("embedded", work, None, tenants=("bench",), quick=True)
+        if s.settings["db_pool_size"] is None:  # results.json records it from the server's start-up line
+            raise RuntimeError("the server's start-up line did not report its pool size")
+        log(f"smoke: server pool {s.settings['db_pool_size']} connections")
         if javac.wait(timeout=300) != 0:
             raise RuntimeError(f"javac LoadGen.java failed: {javac.stderr.read().decode()[-2000:]}")
         LOADGEN_CP = str(work / "lg")

@@ -95,7 +95,8 @@ final class ServeCommand {
       out.println("It is also in " + tokenFile + " (mode 600). Keep it secret.");
     });
     out.println("Atrium listening on http://" + config.host() + ":" + atrium.port()
-        + "  (database: " + (config.isPostgres() ? "PostgreSQL" : "H2 " + config.dataDir().resolve("db")) + ")");
+        + "  (database: " + (config.isPostgres() ? "PostgreSQL" : "H2 " + config.dataDir().resolve("db"))
+        + ", " + config.databasePoolSize() + " connections)");
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -52,10 +52,7 @@ public record AtriumConfig(
     // on 2 cores a flooding tenant's burst ran 14 transactions at once and stalled a quiet tenant's
     // requests for 60-170 ms; with 4 (3 for tenants, at most 2 each) the quiet tenant's worst
     // request in that second was 4-19 ms (bin/bench noisy-neighbour, 2026-12-03; bench/README.md).
-    if (databaseUrl.startsWith("jdbc:h2:")) {
-      return Math.max(4, 2 * cores);
-    }
-    return 16;
+    return isPostgres(databaseUrl) ? 16 : Math.max(4, 2 * cores);
   }
 
   /**
@@ -113,6 +110,10 @@ public record AtriumConfig(
   }
 
   public boolean isPostgres() {
+    return isPostgres(databaseUrl);
+  }
+
+  private static boolean isPostgres(String databaseUrl) {
     return databaseUrl.startsWith("jdbc:postgresql:");
   }
 
